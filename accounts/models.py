@@ -1,0 +1,201 @@
+"""The learner: a custom user whose username is the public handle, with profile, plan and privacy
+choices; the monthly reminder deliveries; personal API tokens."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap.markdown import render_markdown
+
+RESERVED_USERNAMES = frozenset(
+    [
+        "about",
+        "account",
+        "accounts",
+        "admin",
+        "administrator",
+        "api",
+        "app",
+        "assets",
+        "auth",
+        "blog",
+        "changes",
+        "dashboard",
+        "docs",
+        "edit",
+        "explore",
+        "feed",
+        "feeds",
+        "help",
+        "healthz",
+        "home",
+        "login",
+        "logout",
+        "me",
+        "media",
+        "new",
+        "null",
+        "portfolio",
+        "privacy",
+        "projects",
+        "reminders",
+        "roadmap",
+        "roadmaps",
+        "root",
+        "security",
+        "settings",
+        "signup",
+        "sitemap",
+        "static",
+        "staff",
+        "support",
+        "system",
+        "terms",
+        "u",
+        "undefined",
+        "user",
+        "users",
+        "www",
+    ]
+)
+
+username_validators = [
+    MinLengthValidator(3),
+    RegexValidator(
+        r"^[A-Za-z0-9_-]+\Z",
+        "Use only letters, digits, hyphens (-) and underscores (_).",
+        code="invalid_username",
+    ),
+]
+
+TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        "username",
+        max_length=30,
+        unique=True,
+        validators=username_validators,
+        help_text="Your public handle: 3-30 letters, digits, - or _.",
+        error_messages={"unique": "That username is taken."},
+    )
+    email = models.EmailField("email address", unique=True)
+
+    # Profile (shown on the public portfolio page when it is public)
+    display_name = models.CharField(max_length=80, blank=True)
+    headline = models.CharField(max_length=140, blank=True)
+    bio = models.TextField(blank=True, max_length=5000)
+    bio_html = models.TextField(blank=True, editable=False)
+    location = models.CharField(max_length=80, blank=True)
+    github_username = models.CharField(
+        max_length=39,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\Z",
+                "Enter a GitHub username (letters, digits and single hyphens).",
+            )
+        ],
+    )
+    linkedin_url = models.URLField("LinkedIn URL", blank=True)
+    website_url = models.URLField("website URL", blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", choices=TIMEZONE_CHOICES)
+
+    # The 12-month plan
+    plan_start_date = models.DateField(null=True, blank=True, help_text="Defaults to the day you signed up.")
+    hours_per_week = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(80)])
+
+    # Public page switches
+    portfolio_public = models.BooleanField("portfolio page is public", default=False)
+    show_progress = models.BooleanField("show roadmap progress on my page", default=False)
+
+    # Moderation: staff can hide a whole public page; the owner sees why.
+    page_hidden = models.BooleanField(default=False)
+    page_hidden_reason = models.CharField(max_length=300, blank=True)
+
+    # Monthly reminder email
+    reminders_opt_in = models.BooleanField("monthly update email", default=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    def save(self, *args, **kwargs):
+        self.bio_html = render_markdown(self.bio)
+        super().save(*args, **kwargs)
+
+    @property
+    def name(self):
+        return self.display_name or self.username
+
+    @property
+    def plan_start(self):
+        """The plan's first day: the chosen date, or the day the account was created."""
+        if self.plan_start_date:
+            return self.plan_start_date
+        return timezone.localdate(self.date_joined, zoneinfo.ZoneInfo(self.timezone or "UTC"))
+
+    def get_absolute_url(self):
+        return reverse("portfolio:public_profile", kwargs={"username": self.username})
+
+
+class ReminderDelivery(models.Model):
+    """One monthly reminder to one user. The unique (user, period) row is claimed before sending, so
+    that a retry, a duplicate task or a second run of the month can never send twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_deliveries")
+    period = models.CharField(max_length=7, validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])\Z", "Use YYYY-MM.")])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "period"], name="reminder_once_per_user_period")]
+        indexes = [models.Index(fields=["period", "status"], name="reminder_period_status")]
+        verbose_name_plural = "reminder deliveries"
+
+    def __str__(self):
+        return f"{self.user} {self.period} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 hash of the key is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    # The first characters of the key, to tell tokens apart in lists without revealing them.
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}...)"

@@ -1,0 +1,3 @@
+"""The versioned REST API: each app contributes its routes from its own api module."""
+
+urlpatterns = []

@@ -1,0 +1,94 @@
+"""Project-wide views: health check, robots.txt and the error pages."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache():
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return the value just written")
+
+
+def _check_broker():
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and readiness: 200 when every configured dependency answers, 503 naming failures."""
+    checks = {"database": _check_database, "cache": _check_cache}
+    if settings.REDIS_URL:
+        checks["broker"] = _check_broker
+    results, failed = {}, []
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 -- any failure means "not ready"; we report it
+            results[name] = f"error: {exc.__class__.__name__}"
+            failed.append(name)
+        else:
+            results[name] = "ok"
+    body = {"status": "error" if failed else "ok", "checks": results}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /api/",
+        "Disallow: /dashboard/",
+        "Disallow: /settings/",
+        "Disallow: /portfolio/",
+        "Disallow: /reminders/",
+        f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def _error(request, status, title, message):
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": message},
+        status=status,
+    )
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "Bad request", "We could not understand that request.")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "Not allowed", "You do not have permission to see this page.")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "Page not found", "There is nothing here. The link may be old or mistyped.")
+
+
+def server_error(request):
+    # Rendered without context processors or database access: whatever failed may fail again.
+    return HttpResponseServerError(loader.get_template("500.html").render())

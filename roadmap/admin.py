@@ -1,0 +1,244 @@
+"""Admin for editors: every create, change and delete of content lands in the roadmap's changelog."""
+
+from django.contrib import admin
+from django.db import transaction
+
+from roadmap.models import (
+    CodeExample,
+    Phase,
+    ProjectIdea,
+    Release,
+    Resource,
+    Roadmap,
+    RoadmapChange,
+    Step,
+    StepTool,
+    Tool,
+    Topic,
+    TopicProgress,
+)
+from roadmap.services import describe_field_changes, record_change, release_publish
+
+
+def _roadmap_of(obj):
+    if isinstance(obj, Roadmap):
+        return obj
+    if hasattr(obj, "roadmap_id"):
+        return obj.roadmap
+    return obj.step.roadmap
+
+
+def _form_changes(form):
+    names = [n for n in form.changed_data if n in form.cleaned_data]
+    old = {n: form.initial.get(n) for n in names}
+    new = {n: form.cleaned_data.get(n) for n in names}
+    for n in names:
+        # Show related objects by name on both sides, not a primary key on one and a name on the other.
+        field = form.fields[n]
+        if hasattr(field, "queryset") and old[n] is not None and not isinstance(old[n], list | tuple):
+            old[n] = field.queryset.model._default_manager.filter(pk=old[n]).first()
+        if hasattr(field, "queryset") and isinstance(old[n], list | tuple):
+            old[n] = [str(o) for o in old[n]]
+            new[n] = [str(o) for o in new[n] or []]
+    return [c for c in describe_field_changes(old, new) if c["old"] != c["new"]] or [
+        {"field": n, "old": "", "new": ""} for n in names
+    ]
+
+
+class ChangeLoggingAdmin(admin.ModelAdmin):
+    """Records a RoadmapChange for every create, change and delete made through the admin, including
+    the inline objects edited on the same page."""
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        fields = _form_changes(form) if change else []
+        super().save_model(request, obj, form, change)
+        if not change or fields:
+            record_change(
+                roadmap=_roadmap_of(obj),
+                obj=obj,
+                action=RoadmapChange.Action.CHANGED if change else RoadmapChange.Action.CREATED,
+                fields=fields,
+                actor=request.user,
+            )
+
+    @transaction.atomic
+    def save_formset(self, request, form, formset, change):
+        changes = {id(f.instance): _form_changes(f) for f in formset.forms if f.has_changed()}
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            record_change(roadmap=_roadmap_of(obj), obj=obj, action=RoadmapChange.Action.DELETED, actor=request.user)
+            obj.delete()
+        created = {id(o) for o in formset.new_objects}
+        for obj in instances:
+            obj.save()
+            record_change(
+                roadmap=_roadmap_of(obj),
+                obj=obj,
+                action=RoadmapChange.Action.CREATED if id(obj) in created else RoadmapChange.Action.CHANGED,
+                fields=[] if id(obj) in created else changes.get(id(obj), []),
+                actor=request.user,
+            )
+        formset.save_m2m()
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        record_change(roadmap=_roadmap_of(obj), obj=obj, action=RoadmapChange.Action.DELETED, actor=request.user)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+    fields = ["order", "title", "slug", "start_month", "end_month", "focus"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Roadmap)
+class RoadmapAdmin(ChangeLoggingAdmin):
+    list_display = ["title", "slug", "version", "last_updated", "published"]
+    list_filter = ["published"]
+    search_fields = ["title", "tagline"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [PhaseInline]
+
+
+@admin.register(Phase)
+class PhaseAdmin(ChangeLoggingAdmin):
+    list_display = ["title", "roadmap", "order", "start_month", "end_month"]
+    list_editable = ["order"]
+    list_filter = ["roadmap"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["roadmap", "order"]
+
+
+class TopicInline(admin.TabularInline):
+    model = Topic
+    extra = 1
+    fields = ["order", "group", "title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    extra = 1
+    fields = ["order", "title", "slug", "url", "kind", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+class CodeExampleInline(admin.StackedInline):
+    model = CodeExample
+    extra = 0
+    fields = ["order", "title", "language", "code"]
+
+
+class StepToolInline(admin.TabularInline):
+    model = StepTool
+    extra = 1
+    autocomplete_fields = ["tool"]
+    verbose_name = "tool"
+
+
+@admin.register(Step)
+class StepAdmin(ChangeLoggingAdmin):
+    list_display = ["number", "title", "phase", "optional", "roadmap"]
+    list_display_links = ["title"]
+    list_editable = ["number"]
+    list_filter = ["roadmap", "phase", "optional"]
+    list_select_related = ["phase", "roadmap"]
+    search_fields = ["title", "why", "body", "topics__title"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["roadmap", "number"]
+    inlines = [TopicInline, ResourceInline, StepToolInline, CodeExampleInline]
+
+
+@admin.register(Topic)
+class TopicAdmin(ChangeLoggingAdmin):
+    list_display = ["title", "group", "step", "order"]
+    list_filter = ["step__roadmap", "step"]
+    list_select_related = ["step"]
+    search_fields = ["title", "group", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Tool)
+class ToolAdmin(ChangeLoggingAdmin):
+    list_display = ["name", "category", "essential", "retired", "order"]
+    list_editable = ["essential", "retired", "order"]
+    list_filter = ["roadmap", "category", "essential", "retired"]
+    search_fields = ["name", "category", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Resource)
+class ResourceAdmin(ChangeLoggingAdmin):
+    list_display = ["title", "kind", "step", "url"]
+    list_filter = ["kind", "step__roadmap", "step"]
+    list_select_related = ["step"]
+    search_fields = ["title", "url", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(ProjectIdea)
+class ProjectIdeaAdmin(ChangeLoggingAdmin):
+    list_display = ["title", "tier", "category", "order"]
+    list_editable = ["order"]
+    list_filter = ["roadmap", "tier", "category"]
+    search_fields = ["title", "category", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["steps"]
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Publishing a release sets the roadmap's version and lands in the changelog."""
+
+    list_display = ["roadmap", "version", "published_at", "published_by"]
+    list_filter = ["roadmap"]
+    fields = ["roadmap", "version", "notes"]
+    readonly_fields = ["published_at", "published_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published release is history: its roadmap and version no longer change.
+        return ["roadmap", "version", "published_at", "published_by"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        release = release_publish(roadmap=obj.roadmap, version=obj.version, notes=obj.notes, actor=request.user)
+        obj.pk = release.pk
+        obj.published_at = release.published_at
+
+
+@admin.register(RoadmapChange)
+class RoadmapChangeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "object_type", "object_repr", "actor_name"]
+    list_filter = ["action", "object_type", "roadmap"]
+    search_fields = ["object_repr", "actor_name"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TopicProgress)
+class TopicProgressAdmin(admin.ModelAdmin):
+    list_display = ["user", "topic", "status", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["user", "topic"]
+    search_fields = ["user__username", "topic__title"]
+    raw_id_fields = ["user", "topic"]
+    readonly_fields = ["note_html", "started_at", "completed_at"]

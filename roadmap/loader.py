@@ -1,0 +1,496 @@
+"""Load a roadmap from its YAML content file, and export it back to the same shape.
+
+Loading is idempotent: objects are matched by their stable slugs, only differences are written, and
+each create, change or delete lands in the roadmap's changelog. Loading the export of a loaded file
+changes nothing (see docs/content-format.md).
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from django.db.models import Prefetch
+
+from roadmap.models import (
+    CodeExample,
+    Phase,
+    ProjectIdea,
+    Resource,
+    Roadmap,
+    RoadmapChange,
+    Step,
+    StepTool,
+    Tool,
+    Topic,
+)
+from roadmap.services import describe_field_changes, record_change
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+DEFAULT_FILE = CONTENT_DIR / "ai-engineer.yaml"
+LOADER_NAME = "load_roadmap"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+
+
+class ContentError(ValueError):
+    """The content file is not valid; the message says where and why."""
+
+
+@dataclass
+class LoadResult:
+    roadmap: Roadmap
+    created: int = 0
+    changed: int = 0
+    deleted: int = 0
+    changes: list = field(default_factory=list)
+
+    @property
+    def touched(self) -> int:
+        return self.created + self.changed + self.deleted
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _require(mapping, key, where, kind=str):
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
+        raise ContentError(f"{where}: '{key}' is required")
+    value = mapping[key]
+    if kind is not None and not isinstance(value, kind):
+        raise ContentError(f"{where}: '{key}' must be {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def _slug(mapping, where, seen):
+    slug = _require(mapping, "slug", where)
+    if not SLUG_RE.match(slug):
+        raise ContentError(f"{where}: slug {slug!r} must be lowercase letters, digits and hyphens")
+    if slug in seen:
+        raise ContentError(f"{where}: slug {slug!r} is used twice")
+    seen.add(slug)
+    return slug
+
+
+def validate(data) -> None:
+    """Raise ContentError naming the first problem in the content, or return None."""
+    if not isinstance(data, dict):
+        raise ContentError("the file must hold a mapping at the top level")
+    _slug(data, "roadmap", set())
+    _require(data, "title", "roadmap")
+    phase_slugs, tool_slugs, step_slugs, topic_slugs, idea_slugs = set(), set(), set(), set(), set()
+    for i, phase in enumerate(data.get("phases") or [], 1):
+        where = f"phases[{i}]"
+        _slug(phase, where, phase_slugs)
+        _require(phase, "title", where)
+        start, end = _require(phase, "start_month", where, int), _require(phase, "end_month", where, int)
+        if not 1 <= start <= end <= 24:
+            raise ContentError(f"{where}: months must satisfy 1 <= start_month <= end_month <= 24")
+    for i, tool in enumerate(data.get("tools") or [], 1):
+        _slug(tool, f"tools[{i}]", tool_slugs)
+        _require(tool, "name", f"tools[{i}]")
+    for i, step in enumerate(data.get("steps") or [], 1):
+        where = f"steps[{i}]"
+        _slug(step, where, step_slugs)
+        _require(step, "title", where)
+        _require(step, "number", where, int)
+        if _require(step, "phase", where) not in phase_slugs:
+            raise ContentError(f"{where}: unknown phase {step['phase']!r}")
+        for j, topic in enumerate(step.get("topics") or [], 1):
+            _slug(topic, f"{where}.topics[{j}]", topic_slugs)
+            _require(topic, "title", f"{where}.topics[{j}]")
+        resource_slugs = set()
+        for j, resource in enumerate(step.get("resources") or [], 1):
+            rw = f"{where}.resources[{j}]"
+            _slug(resource, rw, resource_slugs)
+            _require(resource, "title", rw)
+            url = _require(resource, "url", rw)
+            if not url.startswith(("http://", "https://")):
+                raise ContentError(f"{rw}: url must start with http:// or https://")
+            kind = resource.get("kind", Resource.Kind.DOCS)
+            if kind not in Resource.Kind.values:
+                raise ContentError(f"{rw}: kind {kind!r} is not one of {', '.join(Resource.Kind.values)}")
+        for tool_slug in step.get("tools") or []:
+            if tool_slug not in tool_slugs:
+                raise ContentError(f"{where}: unknown tool {tool_slug!r}")
+        for j, example in enumerate(step.get("code_examples") or [], 1):
+            _require(example, "code", f"{where}.code_examples[{j}]")
+    for i, idea in enumerate(data.get("project_ideas") or [], 1):
+        where = f"project_ideas[{i}]"
+        _slug(idea, where, idea_slugs)
+        _require(idea, "title", where)
+        if _require(idea, "tier", where) not in ProjectIdea.Tier.values:
+            raise ContentError(f"{where}: tier must be one of {', '.join(ProjectIdea.Tier.values)}")
+        for step_slug in idea.get("steps") or []:
+            if step_slug not in step_slugs:
+                raise ContentError(f"{where}: unknown step {step_slug!r}")
+
+
+def read_file(path) -> dict:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ContentError(f"{path}: no such file") from exc
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+    validate(data)
+    return data
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+class _Sync:
+    """Writes the differences between the content and the database, logging each one."""
+
+    def __init__(self, result: LoadResult, actor, actor_name):
+        self.result = result
+        self.actor = actor
+        self.actor_name = actor_name
+
+    def log(self, obj, action, fields=()):
+        change = record_change(
+            roadmap=self.result.roadmap,
+            obj=obj,
+            action=action,
+            fields=fields,
+            actor=self.actor,
+            actor_name=self.actor_name,
+        )
+        self.result.changes.append(change)
+
+    def upsert(self, existing, model, lookup: dict, values: dict):
+        """Create the object or update the fields that differ; return it."""
+        if existing is None:
+            obj = model(**lookup, **values)
+            obj.save()
+            self.result.created += 1
+            self.log(obj, RoadmapChange.Action.CREATED)
+            return obj
+        old = {name: getattr(existing, name) for name in values}
+        diff = describe_field_changes(old, values)
+        if diff:
+            for name, value in values.items():
+                setattr(existing, name, value)
+            existing.save()
+            self.result.changed += 1
+            self.log(existing, RoadmapChange.Action.CHANGED, diff)
+        return existing
+
+    def delete(self, obj):
+        self.log(obj, RoadmapChange.Action.DELETED)
+        obj.delete()
+        self.result.deleted += 1
+
+
+def _date(value):
+    if isinstance(value, datetime.date) or value is None:
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+@transaction.atomic
+def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> LoadResult:
+    """Create or update a roadmap and all its content from parsed content data.
+
+    Side effects: writes only what differs; deletes objects the content no longer names (their
+    progress rows go with them); records every create, change and delete as a RoadmapChange.
+    Raises ContentError (and writes nothing) when the data is invalid.
+    """
+    validate(data)
+    roadmap = Roadmap.objects.filter(slug=data["slug"]).first()
+    result = LoadResult(roadmap=roadmap)
+    sync = _Sync(result, actor, actor_name)
+    roadmap_values = {
+        "title": data["title"],
+        "tagline": data.get("tagline") or "",
+        "version": str(data.get("version") or "1.0"),
+        "last_updated": _date(data.get("last_updated")),
+        "summary": data.get("summary") or "",
+        "guide": data.get("guide") or {},
+    }
+    if roadmap is None:
+        roadmap = Roadmap(slug=data["slug"], **roadmap_values)
+        roadmap.save()
+        result.roadmap = roadmap
+        result.created += 1
+        sync.log(roadmap, RoadmapChange.Action.CREATED)
+    else:
+        sync.upsert(roadmap, Roadmap, {}, roadmap_values)
+
+    phases = {p.slug: p for p in roadmap.phases.all()}
+    for order, item in enumerate(data.get("phases") or []):
+        phases[item["slug"]] = sync.upsert(
+            phases.get(item["slug"]),
+            Phase,
+            {"roadmap": roadmap, "slug": item["slug"]},
+            {
+                "order": order,
+                "title": item["title"],
+                "start_month": item["start_month"],
+                "end_month": item["end_month"],
+                "focus": list(item.get("focus") or []),
+                "summary": item.get("summary") or "",
+            },
+        )
+
+    tools = {t.slug: t for t in roadmap.tools.all()}
+    for order, item in enumerate(data.get("tools") or []):
+        tools[item["slug"]] = sync.upsert(
+            tools.get(item["slug"]),
+            Tool,
+            {"roadmap": roadmap, "slug": item["slug"]},
+            {
+                "order": order,
+                "name": item["name"],
+                "category": item.get("category") or "",
+                "essential": bool(item.get("essential", False)),
+                "url": item.get("url") or "",
+                "description": item.get("description") or "",
+                "retired": bool(item.get("retired", False)),
+            },
+        )
+
+    steps = {s.slug: s for s in roadmap.steps.all()}
+    # Topics are matched across the whole roadmap, so that moving one to another step keeps it.
+    topics = {t.slug: t for t in Topic.objects.filter(step__roadmap=roadmap)}
+    wanted_topics = set()
+    for item in data.get("steps") or []:
+        step = sync.upsert(
+            steps.get(item["slug"]),
+            Step,
+            {"roadmap": roadmap, "slug": item["slug"]},
+            {
+                "number": item["number"],
+                "phase": phases[item["phase"]],
+                "title": item["title"],
+                "badge": item.get("badge") or "",
+                "optional": bool(item.get("optional", False)),
+                "why": item.get("why") or "",
+                "body": item.get("body") or "",
+            },
+        )
+        steps[step.slug] = step
+        for order, topic in enumerate(item.get("topics") or []):
+            wanted_topics.add(topic["slug"])
+            topics[topic["slug"]] = sync.upsert(
+                topics.get(topic["slug"]),
+                Topic,
+                {"slug": topic["slug"]},
+                {
+                    "step": step,
+                    "order": order,
+                    "group": topic.get("group") or "",
+                    "title": topic["title"],
+                    "description": topic.get("description") or "",
+                },
+            )
+        _sync_resources(sync, step, item.get("resources") or [])
+        _sync_code_examples(sync, step, item.get("code_examples") or [])
+        _sync_step_tools(sync, step, [tools[slug] for slug in item.get("tools") or []])
+
+    ideas = {i.slug: i for i in roadmap.project_ideas.prefetch_related("steps")}
+    for order, item in enumerate(data.get("project_ideas") or []):
+        existed = item["slug"] in ideas
+        idea = sync.upsert(
+            ideas.get(item["slug"]),
+            ProjectIdea,
+            {"roadmap": roadmap, "slug": item["slug"]},
+            {
+                "order": order,
+                "title": item["title"],
+                "tier": item["tier"],
+                "category": item.get("category") or "",
+                "description": item.get("description") or "",
+            },
+        )
+        wanted = [steps[slug] for slug in item.get("steps") or []]
+        current = sorted(s.slug for s in idea.steps.all()) if existed else []
+        if sorted(s.slug for s in wanted) != current:
+            idea.steps.set(wanted)
+            if current:
+                result.changed += 1
+                sync.log(
+                    idea,
+                    RoadmapChange.Action.CHANGED,
+                    [{"field": "steps", "old": ", ".join(current), "new": ", ".join(s.slug for s in wanted)}],
+                )
+        ideas[item["slug"]] = idea
+
+    # Deletions, children first, so that nothing protected is still referenced.
+    wanted_ideas = {i["slug"] for i in data.get("project_ideas") or []}
+    for slug, idea in ideas.items():
+        if slug not in wanted_ideas:
+            sync.delete(idea)
+    for slug, topic in topics.items():
+        if slug not in wanted_topics:
+            sync.delete(topic)
+    wanted_steps = {s["slug"] for s in data.get("steps") or []}
+    for slug, step in steps.items():
+        if slug not in wanted_steps:
+            sync.delete(step)
+    wanted_tools = {t["slug"] for t in data.get("tools") or []}
+    for slug, tool in tools.items():
+        if slug not in wanted_tools:
+            sync.delete(tool)
+    wanted_phases = {p["slug"] for p in data.get("phases") or []}
+    for slug, phase in phases.items():
+        if slug not in wanted_phases:
+            sync.delete(phase)
+    return result
+
+
+def _sync_resources(sync, step, items):
+    existing = {r.slug: r for r in step.resources.all()} if step.pk else {}
+    for order, item in enumerate(items):
+        existing[item["slug"]] = sync.upsert(
+            existing.get(item["slug"]),
+            Resource,
+            {"step": step, "slug": item["slug"]},
+            {
+                "order": order,
+                "title": item["title"],
+                "url": item["url"],
+                "kind": item.get("kind") or Resource.Kind.DOCS,
+                "description": item.get("description") or "",
+            },
+        )
+    wanted = {item["slug"] for item in items}
+    for slug, resource in existing.items():
+        if slug not in wanted:
+            sync.delete(resource)
+
+
+def _sync_code_examples(sync, step, items):
+    # Code examples have no slug; they are matched by position.
+    existing = list(step.code_examples.all())
+    for order, item in enumerate(items):
+        sync.upsert(
+            existing[order] if order < len(existing) else None,
+            CodeExample,
+            {"step": step},
+            {
+                "order": order,
+                "title": item.get("title") or "",
+                "language": item.get("language") or "python",
+                "code": item["code"],
+            },
+        )
+    for example in existing[len(items) :]:
+        sync.delete(example)
+
+
+def _sync_step_tools(sync, step, wanted_tools):
+    current = list(step.step_tools.select_related("tool"))
+    if [st.tool_id for st in current] == [t.pk for t in wanted_tools]:
+        return
+    old = ", ".join(st.tool.slug for st in current)
+    step.step_tools.all().delete()
+    StepTool.objects.bulk_create(StepTool(step=step, tool=t, order=i) for i, t in enumerate(wanted_tools))
+    if current:
+        sync.result.changed += 1
+        sync.log(
+            step,
+            RoadmapChange.Action.CHANGED,
+            [{"field": "tools", "old": old, "new": ", ".join(t.slug for t in wanted_tools)}],
+        )
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def roadmap_export(roadmap: Roadmap) -> dict:
+    """The roadmap's content as data in the content file's shape (see docs/content-format.md)."""
+    steps = roadmap.steps.select_related("phase").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("order", "id")),
+        Prefetch("resources", queryset=Resource.objects.order_by("order", "id")),
+        Prefetch("code_examples", queryset=CodeExample.objects.order_by("order", "id")),
+        Prefetch("step_tools", queryset=StepTool.objects.select_related("tool").order_by("order", "id")),
+    )
+    return {
+        "slug": roadmap.slug,
+        "title": roadmap.title,
+        "tagline": roadmap.tagline,
+        "version": roadmap.version,
+        "last_updated": roadmap.last_updated,
+        "summary": roadmap.summary,
+        "guide": roadmap.guide,
+        "phases": [
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "start_month": p.start_month,
+                "end_month": p.end_month,
+                "focus": list(p.focus),
+                "summary": p.summary,
+            }
+            for p in roadmap.phases.order_by("order", "start_month")
+        ],
+        "tools": [
+            {
+                "slug": t.slug,
+                "name": t.name,
+                "category": t.category,
+                "essential": t.essential,
+                "url": t.url,
+                "description": t.description,
+                **({"retired": True} if t.retired else {}),
+            }
+            for t in roadmap.tools.order_by("order", "name")
+        ],
+        "steps": [
+            {
+                "number": s.number,
+                "slug": s.slug,
+                "title": s.title,
+                "phase": s.phase.slug,
+                "optional": s.optional,
+                "badge": s.badge,
+                "why": s.why,
+                "body": s.body,
+                "topics": [
+                    {"slug": t.slug, "group": t.group, "title": t.title, "description": t.description}
+                    for t in s.topics.all()
+                ],
+                "tools": [st.tool.slug for st in s.step_tools.all()],
+                "resources": [
+                    {"slug": r.slug, "title": r.title, "url": r.url, "kind": r.kind, "description": r.description}
+                    for r in s.resources.all()
+                ],
+                "code_examples": [
+                    {"title": c.title, "language": c.language, "code": c.code} for c in s.code_examples.all()
+                ],
+            }
+            for s in steps.order_by("number", "slug")
+        ],
+        "project_ideas": [
+            {
+                "slug": i.slug,
+                "title": i.title,
+                "tier": i.tier,
+                "category": i.category,
+                "description": i.description,
+                "steps": [s.slug for s in sorted(i.steps.all(), key=lambda s: (s.number, s.slug))],
+            }
+            for i in roadmap.project_ideas.prefetch_related("steps").order_by("order", "id")
+        ],
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper, value):
+    # Multi-line text (Markdown, code) is written as a literal block, as a person would write it.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: dict) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,75 @@
+"""Markdown to safe HTML, used for every piece of text people or editors write.
+
+Text is rendered once, when it is saved, and sanitised with nh3 (Ammonia): only a small set of tags
+survives, links get `rel="nofollow noopener"` and only http, https and mailto URLs are kept.
+"""
+
+import markdown as md
+import nh3
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(html: str) -> str:
+    """Strip everything but a small safe subset of HTML."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render Markdown to sanitised HTML. Raw HTML in the input is escaped, never trusted."""
+    if not text:
+        return ""
+    html = md.markdown(text, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+    return sanitize_html(html)
+
+
+def highlight_code(code: str, language: str) -> str:
+    """Syntax-highlight code to HTML with CSS classes (styles live in static/css/site.css)."""
+    try:
+        lexer = get_lexer_by_name(language or "text")
+    except ClassNotFound:
+        lexer = TextLexer()
+    return highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))

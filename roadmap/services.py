@@ -1,0 +1,118 @@
+"""Writes to roadmap content and progress. Views, the API, the admin and the loader call these."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
+
+# How much of an old or new value a changelog entry keeps.
+CHANGE_VALUE_LIMIT = 160
+
+# The object types a change can name, and how they are shown.
+OBJECT_TYPES = {
+    "roadmap": "roadmap",
+    "phase": "phase",
+    "step": "step",
+    "topic": "topic",
+    "tool": "tool",
+    "steptool": "step tool",
+    "resource": "resource",
+    "codeexample": "code example",
+    "projectidea": "project idea",
+    "release": "release",
+}
+
+
+def _short(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = "(structured content)"
+    text = str(value).replace("\r", "").strip()
+    if len(text) > CHANGE_VALUE_LIMIT:
+        text = text[: CHANGE_VALUE_LIMIT - 1] + "…"
+    return text
+
+
+def describe_field_changes(old: dict, new: dict) -> list[dict]:
+    """The fields whose values differ between two snapshots, with short old and new texts."""
+    return [
+        {"field": name, "old": _short(old.get(name)), "new": _short(new.get(name))}
+        for name in new
+        if old.get(name) != new.get(name)
+    ]
+
+
+def record_change(*, roadmap, obj, action, fields=(), actor=None, actor_name="") -> RoadmapChange:
+    """Add one entry to the roadmap's changelog.
+
+    `fields` is a list of {"field", "old", "new"} dicts (see describe_field_changes) or of field
+    names. Side effects: one RoadmapChange row.
+    """
+    fields = [f if isinstance(f, dict) else {"field": f, "old": "", "new": ""} for f in fields]
+    url = ""
+    if hasattr(obj, "get_absolute_url") and action != RoadmapChange.Action.DELETED:
+        try:
+            url = obj.get_absolute_url()
+        except Exception:  # noqa: BLE001 -- a link is a nicety; an object without one still gets logged
+            url = ""
+    return RoadmapChange.objects.create(
+        roadmap=roadmap,
+        actor=actor,
+        actor_name=actor_name or (actor.get_username() if actor else ""),
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk or ""),
+        object_repr=str(obj)[:300],
+        fields=fields,
+        url=url,
+    )
+
+
+@transaction.atomic
+def release_publish(*, roadmap: Roadmap, version: str, notes: str, actor=None) -> Release:
+    """Publish a new version of a roadmap with release notes.
+
+    Side effects: creates a Release, sets the roadmap's version and last-updated date, and records
+    a "released" change.
+    """
+    release = Release.objects.create(
+        roadmap=roadmap, version=version, notes=notes, published_at=timezone.now(), published_by=actor
+    )
+    old_version = roadmap.version
+    roadmap.version = version
+    roadmap.last_updated = timezone.localdate()
+    roadmap.save(update_fields=["version", "last_updated", "updated_at"])
+    record_change(
+        roadmap=roadmap,
+        obj=release,
+        action=RoadmapChange.Action.RELEASED,
+        fields=[{"field": "version", "old": old_version, "new": version}],
+        actor=actor,
+    )
+    return release
+
+
+@transaction.atomic
+def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
+    """Set a learner's state on one topic.
+
+    Side effects: creates or updates the single TopicProgress row for (user, topic); sets
+    `started_at` the first time the topic leaves "not started" and `completed_at` when it becomes
+    done or skipped (cleared again if it goes back).
+    """
+    if status not in TopicProgress.Status.values:
+        raise ValueError(f"Unknown status {status!r}")
+    now = timezone.now()
+    progress, _ = TopicProgress.objects.select_for_update().get_or_create(user=user, topic=topic)
+    progress.status = status
+    if status != TopicProgress.Status.NOT_STARTED and progress.started_at is None:
+        progress.started_at = now
+    if status in (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED):
+        progress.completed_at = progress.completed_at or now
+    else:
+        progress.completed_at = None
+    progress.save()
+    return progress

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from roadmap import views
+from roadmap.feeds import ChangesFeed
+
+app_name = "roadmap"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("roadmaps/<slug:slug>/", views.roadmap_detail, name="detail"),
+    path("roadmaps/<slug:slug>/steps/<slug:step_slug>/", views.step_detail, name="step"),
+    path("roadmaps/<slug:slug>/projects/", views.project_ideas, name="projects"),
+    path("roadmaps/<slug:slug>/changes/", views.changes, name="changes"),
+    path("roadmaps/<slug:slug>/changes/feed/", ChangesFeed(), name="changes_feed"),
+    path("roadmaps/<slug:slug>/<slug:section>/", views.guide_section, name="guide"),
+]

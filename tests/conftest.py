@@ -1,0 +1,148 @@
+"""Shared fixtures: users, the real roadmap content, service guards and the browser."""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+
+from roadmap.loader import DEFAULT_FILE, read_file, roadmap_load
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
+# synchronously there (live_server fixtures, assertions), which is safe in tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _missing(reason):
+    """Skip a test whose service is missing, except in CI, where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _port_open(url, default_port):
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis URL to test against; skips (or fails in CI) when Redis is not reachable."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    if not _port_open(url, 6379):
+        _missing(f"Redis is not reachable at {url}")
+    return url
+
+
+@pytest.fixture
+def postgres_required(django_db_blocker):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _missing("the test database is not PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(scope="session")
+def roadmap_data():
+    return read_file(DEFAULT_FILE)
+
+
+@pytest.fixture
+def roadmap(db, roadmap_data):
+    """The real AI Engineer roadmap, loaded from its content file."""
+    return roadmap_load(data=roadmap_data).roadmap
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="learner", email="learner@example.com")
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner", email="owner@example.com")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider", email="outsider@example.com")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staffer", email="staff@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def editor(db):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="editor", email="editor@example.com", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _missing(f"Chromium is not installed at {CHROMIUM}")
+    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_nojs(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
