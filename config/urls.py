@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("", include("accounts.urls")),
+    path("reminders/", include("accounts.reminder_urls")),
     path("", include("portfolio.urls")),
     path("", include("roadmap.urls")),
 ]

@@ -1,0 +1,3 @@
+"""URLs of the monthly reminders (one-click unsubscribe)."""
+
+urlpatterns = []
