@@ -84,7 +84,7 @@ class Phase(models.Model):
 
 class Step(models.Model):
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="steps")
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="steps")
+    phase = models.ForeignKey(Phase, on_delete=models.RESTRICT, related_name="steps")
     number = models.PositiveSmallIntegerField(help_text="The step's number in the roadmap (1, 2, ...).")
     slug = models.SlugField()
     title = models.CharField(max_length=200)
@@ -293,6 +293,17 @@ class RoadmapChange(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_type} {self.object_repr}"
+
+    # How each kind of object is named to readers of the changelog.
+    OBJECT_LABELS = {
+        "steptool": "step tool",
+        "codeexample": "code example",
+        "projectidea": "project idea",
+    }
+
+    @property
+    def object_label(self):
+        return self.OBJECT_LABELS.get(self.object_type, self.object_type)
 
     @property
     def field_names(self):
