@@ -97,3 +97,37 @@ class ProjectIdeaFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda o: slugify(o.title))
     tier = ProjectIdea.Tier.BEGINNER
     category = "Predictive Modeling"
+
+
+# --- progress (accounts/progress work) ---------------------------------------------------------
+
+PLAN_PHASES = [("foundation", 1, 3), ("core-ml", 4, 6), ("specialization", 7, 9), ("advanced", 10, 12)]
+
+
+def build_roadmap(*, steps_per_phase=1, topics_per_step=12, optional_steps=0, slug=None, step_slugs=None):
+    """A synthetic roadmap shaped like the real one: four phases over 12 months, each with
+    `steps_per_phase` required steps of `topics_per_step` topics, plus `optional_steps` optional steps in
+    the last phase. `step_slugs` names the steps in order (default step-1, step-2, ...)."""
+    roadmap = RoadmapFactory(**({"slug": slug} if slug else {}))
+    number = 0
+    for order, (phase_slug, start, end) in enumerate(PLAN_PHASES):
+        phase = PhaseFactory(
+            roadmap=roadmap, slug=phase_slug, title=phase_slug.title(), order=order, start_month=start, end_month=end
+        )
+        count = steps_per_phase + (optional_steps if order == len(PLAN_PHASES) - 1 else 0)
+        for index in range(count):
+            number += 1
+            step_slug = step_slugs[number - 1] if step_slugs and number <= len(step_slugs) else f"step-{number}"
+            step = StepFactory(
+                roadmap=roadmap,
+                phase=phase,
+                number=number,
+                slug=step_slug,
+                title=f"Step {number}",
+                optional=index >= steps_per_phase,
+            )
+            Topic.objects.bulk_create(
+                Topic(step=step, slug=f"{step_slug}-topic-{t + 1}", title=f"Topic {number}.{t + 1}", order=t)
+                for t in range(topics_per_step)
+            )
+    return roadmap

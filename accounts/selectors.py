@@ -1,0 +1,296 @@
+"""Reads about one learner: success metrics, activity, and everything we hold about them (export)."""
+
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from accounts.models import ApiToken, ReminderDelivery, User
+from roadmap import selectors as roadmap_selectors
+from roadmap.models import Roadmap, TopicProgress
+
+# The steps whose depth counts as a specialisation, and how deep counts as "proficient".
+SPECIALISATION_STEPS = ("nlp", "computer-vision", "generative-ai")
+PROFICIENT_PERCENT = 80
+SPECIALISATIONS_NEEDED = 2
+PROJECTS_NEEDED = 5
+MLOPS_STEP = "mlops"
+EXPORT_FORMAT_VERSION = 1
+
+
+@dataclass
+class SuccessMetric:
+    slug: str
+    title: str
+    achieved: bool
+    detail: str
+    description: str = ""
+
+
+def _portfolio_call(name: str, user, default):
+    """Call a portfolio selector if the portfolio app provides it; `default` until it does."""
+    try:
+        from portfolio import selectors as portfolio_selectors
+
+        function = getattr(portfolio_selectors, name)
+    except (ImportError, AttributeError):
+        return default
+    return function(user)
+
+
+def portfolio_metrics(user) -> dict:
+    """{"published_projects": int, "live_demo_projects": int} from the portfolio app (zeros without it)."""
+    metrics = {"published_projects": 0, "live_demo_projects": 0}
+    metrics.update(_portfolio_call("portfolio_metrics", user, {}) or {})
+    return metrics
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def success_metrics(user, roadmap: Roadmap, *, progress=None) -> list[SuccessMetric]:
+    """The roadmap's success metrics (guide["success_metrics"]), each computed for this learner.
+
+    - projects: at least 5 published portfolio projects;
+    - specializations: at least 80% of two of the NLP, Computer Vision and Generative AI steps;
+    - production-deployment: a published project with a live demo URL;
+    - github-profile: a GitHub username in the profile, or a connected GitHub account;
+    - mlops: at least 80% of the MLOps step.
+    Metrics the guide lists but we cannot compute are shown as not achieved, with no detail.
+    """
+    progress = progress or roadmap_selectors.progress_for(user, roadmap)
+    steps = {step.slug: step for step in roadmap.steps.all()}
+    portfolio = portfolio_metrics(user)
+
+    def step_percent(slug):
+        step = steps.get(slug)
+        return (step, progress.step(step.pk).percent) if step else (None, 0)
+
+    computed = {}
+    published = portfolio["published_projects"]
+    computed["projects"] = (
+        published >= PROJECTS_NEEDED,
+        f"{_plural(published, 'published project')} of {PROJECTS_NEEDED}",
+    )
+
+    parts, proficient = [], 0
+    for slug in SPECIALISATION_STEPS:
+        step, percent = step_percent(slug)
+        if step is not None:
+            parts.append(f"{step.title} {percent}%")
+            proficient += percent >= PROFICIENT_PERCENT
+    computed["specializations"] = (
+        proficient >= SPECIALISATIONS_NEEDED,
+        f"{proficient} of {SPECIALISATIONS_NEEDED} at {PROFICIENT_PERCENT}%+ ({', '.join(parts)})",
+    )
+
+    live = portfolio["live_demo_projects"]
+    computed["production-deployment"] = (
+        live >= 1,
+        f"{_plural(live, 'published project')} with a live demo" if live else "Publish a project with a live demo URL",
+    )
+
+    github_linked = bool(user.github_username) or _has_github_account(user)
+    computed["github-profile"] = (
+        github_linked,
+        f"github.com/{user.github_username}"
+        if user.github_username
+        else ("GitHub account connected" if github_linked else "Add your GitHub username in settings"),
+    )
+
+    step, percent = step_percent(MLOPS_STEP)
+    computed["mlops"] = (
+        percent >= PROFICIENT_PERCENT,
+        f"{step.title if step else 'MLOps'}: {percent}% (needs {PROFICIENT_PERCENT}%)",
+    )
+
+    result = []
+    for metric in roadmap.guide.get("success_metrics", []):
+        achieved, detail = computed.get(metric.get("slug"), (False, ""))
+        result.append(
+            SuccessMetric(
+                slug=metric.get("slug", ""),
+                title=metric.get("title", ""),
+                achieved=achieved,
+                detail=detail,
+                description=metric.get("description", ""),
+            )
+        )
+    return result
+
+
+def _has_github_account(user) -> bool:
+    from allauth.socialaccount.models import SocialAccount
+
+    return SocialAccount.objects.filter(user=user, provider="github").exists()
+
+
+# --- activity ---------------------------------------------------------------------------------
+
+
+def _tz(user):
+    try:
+        return zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def completions_by_day(user, *, since: date, until: date) -> Counter:
+    """How many topics the learner completed (done or skipped) on each day from `since` to `until`
+    inclusive, the days counted in the learner's own time zone. One query."""
+    tz = _tz(user)
+    # A day in the learner's zone can start up to 14 hours before or after UTC midnight: widen, then cut.
+    start = datetime.combine(since, time.min, tzinfo=tz)
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz)
+    stamps = TopicProgress.objects.filter(
+        user=user, completed_at__gte=start, completed_at__lt=end, status__in=roadmap_selectors.DONE_STATES
+    ).values_list("completed_at", flat=True)
+    return Counter(timezone.localtime(stamp, tz).date() for stamp in stamps)
+
+
+@dataclass
+class HeatmapDay:
+    day: date
+    count: int
+    level: int  # 0 (nothing) to 4 (busiest)
+    in_range: bool = True
+
+
+def activity(user, *, today: date | None = None) -> dict:
+    """The dashboard's activity block, in the learner's time zone: topics completed in the last 30 days,
+    and a 12-month heatmap as weeks (columns, Monday first) of 7 HeatmapDays each. One query."""
+    today = today or roadmap_selectors.user_today(user)
+    first = today - timedelta(days=364)
+    counts = completions_by_day(user, since=first, until=today)
+    month_ago = today - timedelta(days=29)
+    last_30 = sum(count for day, count in counts.items() if day >= month_ago)
+    busiest = max(counts.values(), default=0)
+
+    def level(count):
+        if not count:
+            return 0
+        return min(4, 1 + (3 * (count - 1)) // max(busiest - 1, 1)) if busiest > 1 else 1
+
+    grid_start = first - timedelta(days=first.weekday())
+    weeks, day = [], grid_start
+    while day <= today:
+        week = []
+        for _ in range(7):
+            count = counts.get(day, 0)
+            week.append(HeatmapDay(day=day, count=count, level=level(count), in_range=first <= day <= today))
+            day += timedelta(days=1)
+        weeks.append(week)
+    months = []
+    for index, week in enumerate(weeks):
+        first_of_month = next((d.day for d in week if d.day.day == 1 and d.in_range), None)
+        if first_of_month or index == 0:
+            months.append({"week": index, "label": (first_of_month or week[0].day).strftime("%b")})
+    return {
+        "last_30_days": last_30,
+        "active_days": sum(1 for count in counts.values() if count),
+        "total_year": sum(counts.values()),
+        "weeks": weeks,
+        "months": months,
+        "first": first,
+        "today": today,
+    }
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def user_export(user: User) -> dict:
+    """Everything we hold about the user, as one JSON-serialisable dict: profile, plan and switches,
+    email addresses, connected accounts, two-factor methods (types only, no secrets), progress with
+    notes, portfolio projects, reminder history and API token names (never keys or hashes)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    progress = (
+        TopicProgress.objects.filter(user=user)
+        .select_related("topic__step__roadmap")
+        .order_by("topic__step__roadmap__slug", "topic__step__number", "topic__order", "topic_id")
+    )
+    return {
+        "format": "ai-engineer-roadmap-export",
+        "version": EXPORT_FORMAT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "profile": {
+            "username": user.username,
+            "email": user.email,
+            "display_name": user.display_name,
+            "headline": user.headline,
+            "bio": user.bio,
+            "location": user.location,
+            "github_username": user.github_username,
+            "linkedin_url": user.linkedin_url,
+            "website_url": user.website_url,
+            "timezone": user.timezone,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+        "plan": {
+            "start_date": _iso(user.plan_start_date),
+            "effective_start_date": _iso(user.plan_start),
+            "hours_per_week": user.hours_per_week,
+        },
+        "public_page": {
+            "portfolio_public": user.portfolio_public,
+            "show_progress": user.show_progress,
+            "hidden_by_moderators": user.page_hidden,
+            "hidden_reason": user.page_hidden_reason,
+        },
+        "reminders": {
+            "monthly_email": user.reminders_opt_in,
+            "history": [
+                {
+                    "period": delivery.period,
+                    "status": delivery.status,
+                    "attempts": delivery.attempts,
+                    "sent_at": _iso(delivery.sent_at),
+                    "created_at": _iso(delivery.created_at),
+                }
+                for delivery in ReminderDelivery.objects.filter(user=user).order_by("period")
+            ],
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+        ],
+        "connected_accounts": [
+            {"provider": account.provider, "uid": account.uid, "date_joined": _iso(account.date_joined)}
+            for account in SocialAccount.objects.filter(user=user).order_by("provider")
+        ],
+        "two_factor": [
+            {"type": authenticator.type, "created_at": _iso(authenticator.created_at)}
+            for authenticator in Authenticator.objects.filter(user=user).order_by("type")
+        ],
+        "progress": [
+            {
+                "roadmap": row.topic.step.roadmap.slug,
+                "step": row.topic.step.slug,
+                "step_title": row.topic.step.title,
+                "topic": row.topic.slug,
+                "topic_title": row.topic.title,
+                "status": row.status,
+                "note": row.note,
+                "started_at": _iso(row.started_at),
+                "completed_at": _iso(row.completed_at),
+                "updated_at": _iso(row.updated_at),
+            }
+            for row in progress
+        ],
+        "projects": list(_portfolio_call("projects_for_export", user, [])),
+        "api_tokens": [
+            {"name": token.name, "created_at": _iso(token.created_at), "last_used_at": _iso(token.last_used_at)}
+            for token in ApiToken.objects.filter(user=user).order_by("created_at")
+        ],
+    }
