@@ -26,7 +26,7 @@ def _check_cache():
 def _check_broker():
     from config.celery import app
 
-    with app.connection_for_write() as conn:
+    with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
@@ -87,6 +87,21 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return _error(request, 404, "Page not found", "There is nothing here. The link may be old or mistyped.")
+
+
+def too_many_requests(request, exception=None):
+    # django-allauth's rate limits answer through `handler429` in the root URLconf.
+    return _error(request, 429, "Too many requests", "Please wait a minute before trying again.")
+
+
+def csrf_failure(request, reason=""):
+    # The reason stays in the log; the visitor gets advice instead of Django's internals.
+    return _error(
+        request,
+        403,
+        "Form expired",
+        "The form was open too long or cookies are blocked. Go back, reload the page and try again.",
+    )
 
 
 def server_error(request):

@@ -36,7 +36,7 @@ class ChangesFeed(Feed):
     def item_title(self, change):
         if change.action == RoadmapChange.Action.RELEASED:
             return f"Released {change.object_repr}"
-        return f"{change.get_action_display()} {change.object_type}: {change.object_repr}"
+        return f"{change.get_action_display()} {change.object_label}: {change.object_repr}"
 
     def item_description(self, change):
         if change.release is not None:
@@ -47,7 +47,7 @@ class ChangesFeed(Feed):
                 "<p><strong>{}</strong>: {} &rarr; {}</p>",
                 ((f["field"], f["old"] or "(empty)", f["new"] or "(empty)") for f in change.fields),
             )
-        return f"{change.get_action_display()} {change.object_type} “{change.object_repr}”."
+        return f"{change.get_action_display()} {change.object_label} “{change.object_repr}”."
 
     def item_link(self, change):
         base = reverse("roadmap:changes", kwargs={"slug": change.roadmap_slug})

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from roadmap.loader import DEFAULT_FILE, read_file, roadmap_load
 from tests.factories import UserFactory
@@ -36,12 +37,16 @@ def _port_open(url, default_port):
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    cache.clear()
-    yield
-    cache.clear()
+def _fast_and_isolated():
+    # Not the `settings` fixture: a test's own setting overrides must be undone before the
+    # final cache.clear() below runs (fixtures tear down in reverse order of setup).
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    ):
+        cache.clear()
+        yield
+        cache.clear()
 
 
 @pytest.fixture
