@@ -54,4 +54,5 @@ def test_sitemap_lists_public_roadmap_pages_with_site_url(client, roadmap, setti
     body = client.get("/sitemap.xml").content.decode()
     assert "<loc>https://roadmap.example.com/roadmaps/ai-engineer/steps/deep-learning/</loc>" in body
     assert "<loc>https://roadmap.example.com/roadmaps/ai-engineer/projects/</loc>" in body
-    assert "/admin/" not in body and "/dashboard/" not in body
+    assert "/admin/" not in body
+    assert "/dashboard/" not in body

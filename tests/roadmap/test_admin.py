@@ -58,7 +58,8 @@ def test_editor_changes_a_step_and_the_change_is_recorded(client, roadmap, edito
     assert topic_change.fields[0]["new"] == "Basic Queries"
 
     html = client.get("/roadmaps/ai-engineer/changes/").content.decode()
-    assert "SQL for Data Work" in html and "SQL for Data Management" in html
+    assert "SQL for Data Work" in html
+    assert "SQL for Data Management" in html
     feed = client.get("/roadmaps/ai-engineer/changes/feed/").content.decode()
     assert "Changed step: 10. SQL for Data Work" in feed
 
@@ -118,7 +119,9 @@ def test_editor_cannot_open_user_or_progress_administration(client, roadmap, edi
 def test_editor_sees_content_models_in_the_admin(client, roadmap, editor):
     client.force_login(editor)
     html = client.get("/admin/").content.decode()
-    assert "Steps" in html and "Project ideas" in html and "Releases" in html
+    assert "Steps" in html
+    assert "Project ideas" in html
+    assert "Releases" in html
     assert "/admin/accounts/user/" not in html
 
 

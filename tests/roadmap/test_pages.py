@@ -60,11 +60,14 @@ def test_step_page_shows_why_topics_by_group_tools_resources_and_code(client, ro
     for group in ["Fundamentals", "Architectures", "Advanced Topics"]:
         assert f"<h3>{group}</h3>" in html
     assert "Generative Adversarial Networks (GANs)" in html
-    assert "PyTorch Tutorials" in html and "https://pytorch.org/tutorials/" in html
-    assert 'class="highlight"' in html and "torch" in html
+    assert "PyTorch Tutorials" in html
+    assert "https://pytorch.org/tutorials/" in html
+    assert 'class="highlight"' in html
+    assert "torch" in html
     assert "Why it matters" in html
     # Reading order: Deep Learning (4) sits between Statistical ML (3) and NLP (5).
-    assert 'rel="prev">' in html and "3. Statistical Machine Learning" in html
+    assert 'rel="prev">' in html
+    assert "3. Statistical Machine Learning" in html
     assert "5. Natural Language Processing (NLP)" in html
 
 
@@ -76,8 +79,10 @@ def test_optional_step_is_marked(client, roadmap):
 def test_project_ideas_page_groups_by_tier_and_category(client, roadmap):
     html = client.get("/roadmaps/ai-engineer/projects/").content.decode()
     assert html.index("Beginner projects") < html.index("Intermediate projects") < html.index("Advanced projects")
-    assert "2-3 months" in html and "4-6 months" in html
-    assert "Chatbot with RAG" in html and "End-to-End Systems" in html
+    assert "2-3 months" in html
+    assert "4-6 months" in html
+    assert "Chatbot with RAG" in html
+    assert "End-to-End Systems" in html
 
 
 @pytest.mark.parametrize(
@@ -111,7 +116,8 @@ def test_unpublished_roadmap_is_404(client, roadmap):
 def test_changes_page_and_feed_show_releases_and_changes(client, roadmap, staff):
     release_publish(roadmap=roadmap, version="2.1", notes="Adds **agents** material.", actor=staff)
     html = client.get("/roadmaps/ai-engineer/changes/").content.decode()
-    assert "Version 2.1" in html and "<strong>agents</strong>" in html
+    assert "Version 2.1" in html
+    assert "<strong>agents</strong>" in html
     assert "Project idea: Automated Training System" in html  # created by the loader
     feed = client.get("/roadmaps/ai-engineer/changes/feed/")
     assert feed["Content-Type"].startswith("application/atom+xml")
