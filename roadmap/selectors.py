@@ -216,6 +216,24 @@ def next_topics(user, roadmap: Roadmap, limit: int = 5, progress: RoadmapProgres
     return result
 
 
+def notes_for_step(user, step: Step) -> dict:
+    """The learner's notes on a step's topics: {topic_id: TopicProgress} for topics with a note. One
+    query; empty for anonymous users."""
+    if user is None or not user.is_authenticated:
+        return {}
+    rows = TopicProgress.objects.filter(user=user, topic__step=step).exclude(note="")
+    return {row.topic_id: row for row in rows.only("id", "topic_id", "note", "note_html", "status")}
+
+
+def topic_get(roadmap: Roadmap, step_slug: str, topic_slug: str) -> Topic:
+    """A topic of a published roadmap's step, by slugs, or 404."""
+    topic = get_object_or_404(
+        Topic.objects.select_related("step__phase"), step__roadmap=roadmap, step__slug=step_slug, slug=topic_slug
+    )
+    topic.step.roadmap = roadmap
+    return topic
+
+
 def recent_changes(roadmap: Roadmap, limit: int = 5) -> list[RoadmapChange]:
     return list(changes_for(roadmap)[:limit])
 

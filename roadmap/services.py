@@ -3,24 +3,11 @@
 from django.db import transaction
 from django.utils import timezone
 
+from config.cache import bump_roadmap_pages
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
 
 # How much of an old or new value a changelog entry keeps.
 CHANGE_VALUE_LIMIT = 160
-
-# The object types a change can name, and how they are shown.
-OBJECT_TYPES = {
-    "roadmap": "roadmap",
-    "phase": "phase",
-    "step": "step",
-    "topic": "topic",
-    "tool": "tool",
-    "steptool": "step tool",
-    "resource": "resource",
-    "codeexample": "code example",
-    "projectidea": "project idea",
-    "release": "release",
-}
 
 
 def _short(value) -> str:
@@ -49,9 +36,11 @@ def record_change(*, roadmap, obj, action, fields=(), actor=None, actor_name="")
     """Add one entry to the roadmap's changelog.
 
     `fields` is a list of {"field", "old", "new"} dicts (see describe_field_changes) or of field
-    names. Side effects: one RoadmapChange row.
+    names. Side effects: one RoadmapChange row; cached roadmap pages become stale.
     """
     fields = [f if isinstance(f, dict) else {"field": f, "old": "", "new": ""} for f in fields]
+    # Every content change passes here: the one place that makes cached public pages stale.
+    bump_roadmap_pages()
     url = ""
     if hasattr(obj, "get_absolute_url") and action != RoadmapChange.Action.DELETED:
         try:
@@ -114,5 +103,65 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
         progress.completed_at = progress.completed_at or now
     else:
         progress.completed_at = None
+    progress.save()
+    return progress
+
+
+@transaction.atomic
+def step_mark_done(*, user, step) -> int:
+    """Mark every topic of a step finished for a learner; topics already skipped stay skipped.
+
+    Side effects: creates the missing TopicProgress rows as done and updates the unfinished ones to done
+    (started_at kept or set, completed_at set to now). Returns how many topics changed.
+    """
+    now = timezone.now()
+    finished = (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED)
+    rows = TopicProgress.objects.select_for_update().filter(user=user, topic__step=step)
+    touched = set(rows.values_list("topic_id", flat=True))
+    missing = [topic_id for topic_id in step.topics.values_list("id", flat=True) if topic_id not in touched]
+    TopicProgress.objects.bulk_create(
+        TopicProgress(user=user, topic_id=topic_id, status=TopicProgress.Status.DONE, started_at=now, completed_at=now)
+        for topic_id in missing
+    )
+    unfinished = rows.exclude(status__in=finished)
+    changed = unfinished.filter(started_at__isnull=True).update(
+        status=TopicProgress.Status.DONE, started_at=now, completed_at=now, updated_at=now
+    )
+    changed += unfinished.update(status=TopicProgress.Status.DONE, completed_at=now, updated_at=now)
+    return changed + len(missing)
+
+
+@transaction.atomic
+def step_reset(*, user, step) -> int:
+    """Set every topic of a step back to "not started" for a learner. Notes are the learner's writing
+    and are kept.
+
+    Side effects: deletes the step's TopicProgress rows that hold no note; resets status and timestamps
+    of the rest. Returns how many topics changed.
+    """
+    rows = TopicProgress.objects.filter(user=user, topic__step=step)
+    changed = rows.exclude(status=TopicProgress.Status.NOT_STARTED).count()
+    rows.filter(note="").delete()
+    rows.update(status=TopicProgress.Status.NOT_STARTED, started_at=None, completed_at=None, updated_at=timezone.now())
+    return changed
+
+
+@transaction.atomic
+def topic_note_set(*, user, topic: Topic, note: str) -> TopicProgress | None:
+    """Save a learner's private Markdown note on a topic (rendered and sanitised on save).
+
+    Side effects: creates or updates the (user, topic) TopicProgress row; an empty note on an untouched
+    topic deletes the row instead of keeping an empty one. Returns the row, or None when deleted.
+    """
+    note = note.replace("\r\n", "\n").strip()
+    progress = TopicProgress.objects.select_for_update().filter(user=user, topic=topic).first()
+    if progress is None and not note:
+        return None
+    if progress is None:
+        progress = TopicProgress(user=user, topic=topic)
+    if not note and progress.status == TopicProgress.Status.NOT_STARTED:
+        progress.delete()
+        return None
+    progress.note = note
     progress.save()
     return progress

@@ -9,6 +9,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("roadmaps/<slug:slug>/", views.roadmap_detail, name="detail"),
     path("roadmaps/<slug:slug>/steps/<slug:step_slug>/", views.step_detail, name="step"),
+    path("roadmaps/<slug:slug>/steps/<slug:step_slug>/progress/", views.step_progress, name="step_progress"),
+    path(
+        "roadmaps/<slug:slug>/steps/<slug:step_slug>/topics/<slug:topic_slug>/progress/",
+        views.topic_progress,
+        name="topic_progress",
+    ),
+    path(
+        "roadmaps/<slug:slug>/steps/<slug:step_slug>/topics/<slug:topic_slug>/note/",
+        views.topic_note,
+        name="topic_note",
+    ),
     path("roadmaps/<slug:slug>/projects/", views.project_ideas, name="projects"),
     path("roadmaps/<slug:slug>/changes/", views.changes, name="changes"),
     path("roadmaps/<slug:slug>/changes/feed/", ChangesFeed(), name="changes_feed"),

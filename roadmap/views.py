@@ -1,12 +1,16 @@
 """Public pages of a roadmap: the landing page, the roadmap, its steps, project ideas, the guide
 sections and the changelog. Signed-in learners also see their progress on them."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from roadmap import selectors
-from roadmap.models import Release, RoadmapChange
+from config.cache import cache_anonymous_page
+from roadmap import selectors, services
+from roadmap.models import Release, RoadmapChange, TopicProgress
 
 GUIDE_SECTIONS = {
     "tools": "Tools & technologies",
@@ -22,6 +26,7 @@ def _progress(request, roadmap):
     return None
 
 
+@cache_anonymous_page()
 def home(request):
     roadmap = selectors.default_roadmap()
     context = {"roadmap": roadmap}
@@ -38,6 +43,7 @@ def home(request):
     return render(request, "roadmap/home.html", context)
 
 
+@cache_anonymous_page()
 def roadmap_detail(request, slug):
     roadmap = selectors.roadmap_get_published(slug)
     return render(
@@ -51,6 +57,7 @@ def roadmap_detail(request, slug):
     )
 
 
+@cache_anonymous_page()
 def step_detail(request, slug, step_slug):
     roadmap = selectors.roadmap_get_published(slug)
     step = selectors.step_get(roadmap, step_slug)
@@ -66,10 +73,14 @@ def step_detail(request, slug, step_slug):
             "previous_step": ordered[index - 1] if index > 0 else None,
             "next_step": ordered[index + 1] if index + 1 < len(ordered) else None,
             "progress": _progress(request, roadmap),
+            "notes": selectors.notes_for_step(request.user, step),
+            # (value, label, keyboard shortcut): n, l, d, s
+            "states": [(value, label, value[0]) for value, label in TopicProgress.Status.choices],
         },
     )
 
 
+@cache_anonymous_page()
 def project_ideas(request, slug):
     roadmap = selectors.roadmap_get_published(slug)
     return render(
@@ -79,6 +90,7 @@ def project_ideas(request, slug):
     )
 
 
+@cache_anonymous_page()
 def guide_section(request, slug, section):
     if section not in GUIDE_SECTIONS:
         raise Http404("No such section")
@@ -90,6 +102,7 @@ def guide_section(request, slug, section):
     return render(request, f"roadmap/guide_{section}.html", context)
 
 
+@cache_anonymous_page(query_params=["page"])
 def changes(request, slug):
     roadmap = selectors.roadmap_get_published(slug)
     page = Paginator(selectors.changes_for(roadmap), 50).get_page(request.GET.get("page"))
@@ -106,3 +119,95 @@ def changes(request, slug):
             "releases": roadmap.releases.order_by("-published_at")[:5],
         },
     )
+
+
+# --- progress: plain POST + redirect back to the topic; JSON for the page's fetch() enhancement ----
+
+NOTE_MAX_LENGTH = TopicProgress._meta.get_field("note").max_length
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _counts_json(counts):
+    return {"done": counts.done, "total": counts.total, "percent": counts.percent}
+
+
+def _progress_response(request, roadmap, step, *, anchor, message=""):
+    """Redirect back to the step page at `anchor`, or (for fetch) the new state of the step's topics
+    and of every bar on the page."""
+    if not _wants_json(request):
+        if message:
+            messages.success(request, message)
+        return redirect(f"{step.get_absolute_url()}#{anchor}")
+    progress = selectors.progress_for(request.user, roadmap)
+    labels = dict(TopicProgress.Status.choices)
+    topics = step.topics.order_by("order", "id").only("id", "slug")
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": message,
+            "topics": {
+                t.slug: {"state": progress.state_of(t.pk), "label": labels[progress.state_of(t.pk)]} for t in topics
+            },
+            "bars": {
+                f"step-{step.slug}": _counts_json(progress.step(step.pk)),
+                f"phase-{step.phase.slug}": _counts_json(progress.phase(step.phase_id)),
+                "overall": _counts_json(progress.overall),
+            },
+        }
+    )
+
+
+def _bad_request(request, message):
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "error": message}, status=400)
+    return render(request, "errors/error.html", {"status": 400, "title": "Bad request", "message": message}, status=400)
+
+
+@login_required
+@require_POST
+def topic_progress(request, slug, step_slug, topic_slug):
+    roadmap = selectors.roadmap_get_published(slug)
+    topic = selectors.topic_get(roadmap, step_slug, topic_slug)
+    status = request.POST.get("status", "")
+    if status not in TopicProgress.Status.values:
+        return _bad_request(request, "Choose one of: not started, learning, done, skipped.")
+    services.mark_topic(user=request.user, topic=topic, status=status)
+    label = TopicProgress.Status(status).label.lower()
+    return _progress_response(
+        request, roadmap, topic.step, anchor=f"topic-{topic.slug}", message=f"“{topic.title}”: {label}."
+    )
+
+
+@login_required
+@require_POST
+def topic_note(request, slug, step_slug, topic_slug):
+    roadmap = selectors.roadmap_get_published(slug)
+    topic = selectors.topic_get(roadmap, step_slug, topic_slug)
+    note = request.POST.get("note", "")
+    if len(note) > NOTE_MAX_LENGTH:
+        return _bad_request(request, f"Notes can be at most {NOTE_MAX_LENGTH:,} characters long.")
+    row = services.topic_note_set(user=request.user, topic=topic, note=note)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "note": row.note if row else "", "note_html": row.note_html if row else ""})
+    messages.success(request, "Note saved." if row and row.note else "Note removed.")
+    return redirect(f"{topic.step.get_absolute_url()}#topic-{topic.slug}")
+
+
+@login_required
+@require_POST
+def step_progress(request, slug, step_slug):
+    roadmap = selectors.roadmap_get_published(slug)
+    step = selectors.step_get(roadmap, step_slug)
+    action = request.POST.get("action", "")
+    if action == "done":
+        services.step_mark_done(user=request.user, step=step)
+        message = f"Step {step.number} marked done."
+    elif action == "reset":
+        services.step_reset(user=request.user, step=step)
+        message = f"Step {step.number} reset: every topic is back to “not started” (your notes are kept)."
+    else:
+        return _bad_request(request, "Unknown action: use “done” or “reset”.")
+    return _progress_response(request, roadmap, step, anchor="topics-heading", message=message)

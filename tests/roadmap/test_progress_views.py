@@ -1,0 +1,195 @@
+"""Progress on step pages: the plain POST + redirect forms, their JSON answers for fetch(), notes,
+step done / reset, permissions and CSRF."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from roadmap.models import Topic, TopicProgress
+from roadmap.services import mark_topic
+
+pytestmark = pytest.mark.django_db
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def topic(roadmap):
+    return Topic.objects.select_related("step").get(step__roadmap=roadmap, step__slug="python", order=0)
+
+
+def _topic_url(topic, name="roadmap:topic_progress"):
+    return reverse(name, args=["ai-engineer", topic.step.slug, topic.slug])
+
+
+def _step_url(step):
+    return reverse("roadmap:step", args=["ai-engineer", step.slug])
+
+
+def test_anonymous_sees_no_controls_and_cannot_post(client, topic):
+    page = client.get(_step_url(topic.step)).content.decode()
+    assert "data-progress-form" not in page
+    assert "to mark topics as learning, done or skipped" in page
+    response = client.post(_topic_url(topic), {"status": "done"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    response = client.post(_topic_url(topic, "roadmap:topic_note"), {"note": "x"})
+    assert response.status_code == 302
+    assert not TopicProgress.objects.exists()
+
+
+def test_plain_post_marks_the_topic_and_redirects_back_to_it(client, user, topic):
+    client.force_login(user)
+    response = client.post(_topic_url(topic), {"status": "done"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/roadmaps/ai-engineer/steps/python/#topic-{topic.slug}"
+    row = TopicProgress.objects.get(user=user, topic=topic)
+    assert row.status == "done"
+    assert row.completed_at is not None
+    page = client.get(_step_url(topic.step)).content.decode()
+    assert f'id="topic-{topic.slug}" data-state="done"' in page
+    total = topic.step.topics.count()
+    assert f"1 of {total} &middot; {round(100 / total)}%" in page
+
+
+def test_fetch_gets_the_new_states_and_every_bar(client, user, topic):
+    client.force_login(user)
+    response = client.post(_topic_url(topic), {"status": "learning"}, **JSON)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["topics"][topic.slug] == {"state": "learning", "label": "Learning"}
+    assert data["bars"]["step-python"]["done"] == 0
+    response = client.post(_topic_url(topic), {"status": "skipped"}, **JSON)
+    data = response.json()
+    total = topic.step.topics.count()
+    assert data["bars"]["step-python"] == {"done": 1, "total": total, "percent": round(100 / total)}
+    assert data["bars"]["phase-foundation"]["done"] == 1
+    assert data["bars"]["overall"]["done"] == 1
+    assert data["message"] == f"“{topic.title}”: skipped."
+
+
+def test_unknown_status_is_a_400_and_changes_nothing(client, user, topic):
+    client.force_login(user)
+    response = client.post(_topic_url(topic), {"status": "mastered"})
+    assert response.status_code == 400
+    assert "Choose one of" in response.content.decode()
+    assert client.post(_topic_url(topic), {"status": "x"}, **JSON).json()["ok"] is False
+    assert not TopicProgress.objects.exists()
+
+
+def test_get_is_not_allowed(client, user, topic):
+    client.force_login(user)
+    assert client.get(_topic_url(topic)).status_code == 405
+
+
+def test_unknown_topic_is_404(client, user, topic):
+    client.force_login(user)
+    url = reverse("roadmap:topic_progress", args=["ai-engineer", "python", "no-such-topic"])
+    assert client.post(url, {"status": "done"}).status_code == 404
+    # A topic of another step through this step's URL is not found either.
+    other = Topic.objects.filter(step__roadmap=topic.step.roadmap).exclude(step=topic.step).first()
+    url = reverse("roadmap:topic_progress", args=["ai-engineer", "python", other.slug])
+    assert client.post(url, {"status": "done"}).status_code == 404
+
+
+def test_csrf_is_enforced(user, topic):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post(_topic_url(topic), {"status": "done"}).status_code == 403
+    assert client.post(_topic_url(topic), {"status": "done"}, **JSON).status_code == 403
+    assert not TopicProgress.objects.exists()
+
+
+def test_progress_and_notes_are_private_to_their_owner(client, owner, outsider, topic):
+    row = mark_topic(user=owner, topic=topic, status="done")
+    row.note = "owner's *secret* plan"
+    row.save()
+    client.force_login(outsider)
+    page = client.get(_step_url(topic.step)).content.decode()
+    assert "secret" not in page
+    assert f'id="topic-{topic.slug}" data-state="not_started"' in page
+    # The outsider's posts change only the outsider's own rows.
+    client.post(_topic_url(topic), {"status": "learning"})
+    client.post(_topic_url(topic, "roadmap:topic_note"), {"note": "mine"})
+    row.refresh_from_db()
+    assert (row.status, row.note) == ("done", "owner's *secret* plan")
+    assert TopicProgress.objects.get(user=outsider, topic=topic).note == "mine"
+    client.force_login(owner)
+    page = client.get(_step_url(topic.step)).content.decode()
+    assert "owner's <em>secret</em> plan" in page
+
+
+def test_note_is_markdown_sanitised_and_can_be_removed(client, user, topic):
+    client.force_login(user)
+    response = client.post(
+        _topic_url(topic, "roadmap:topic_note"), {"note": "**Key** idea <script>alert(1)</script>"}, **JSON
+    )
+    data = response.json()
+    assert data["note"] == "**Key** idea <script>alert(1)</script>"
+    assert "<strong>Key</strong>" in data["note_html"]
+    assert "<script" not in data["note_html"]
+    row = TopicProgress.objects.get(user=user, topic=topic)
+    assert row.status == "not_started"
+    page = client.get(_step_url(topic.step)).content.decode()
+    assert "<strong>Key</strong> idea" in page
+    assert "<script>alert(1)</script>" not in page
+    # An empty note on an untouched topic leaves no row behind.
+    response = client.post(_topic_url(topic, "roadmap:topic_note"), {"note": ""})
+    assert response.status_code == 302
+    assert not TopicProgress.objects.filter(user=user).exists()
+
+
+def test_note_too_long_is_refused_with_a_message(client, user, topic):
+    client.force_login(user)
+    response = client.post(_topic_url(topic, "roadmap:topic_note"), {"note": "x" * 20001})
+    assert response.status_code == 400
+    assert "at most 20,000 characters" in response.content.decode()
+
+
+def test_mark_step_done_and_reset(client, user, topic):
+    client.force_login(user)
+    step = topic.step
+    url = reverse("roadmap:step_progress", args=["ai-engineer", step.slug])
+    topics = list(step.topics.order_by("order"))
+    mark_topic(user=user, topic=topics[1], status="skipped")
+    note_row = mark_topic(user=user, topic=topics[2], status="learning")
+    note_row.note = "keep me"
+    note_row.save()
+
+    response = client.post(url, {"action": "done"})
+    assert response.status_code == 302
+    assert response["Location"] == "/roadmaps/ai-engineer/steps/python/#topics-heading"
+    states = dict(TopicProgress.objects.filter(user=user).values_list("topic_id", "status"))
+    assert states[topics[1].pk] == "skipped"
+    assert [states[t.pk] for t in topics if t != topics[1]] == ["done"] * (len(topics) - 1)
+
+    data = client.post(url, {"action": "reset"}, **JSON).json()
+    assert {s["state"] for s in data["topics"].values()} == {"not_started"}
+    assert data["bars"]["step-python"]["done"] == 0
+    # Only the row holding a note is left, back to "not started".
+    [left] = TopicProgress.objects.filter(user=user)
+    assert (left.topic_id, left.status, left.note, left.completed_at) == (topics[2].pk, "not_started", "keep me", None)
+    assert client.post(url, {"action": "explode"}).status_code == 400
+
+
+def test_step_page_shows_step_phase_and_overall_bars(client, user, topic):
+    client.force_login(user)
+    page = client.get(_step_url(topic.step)).content.decode()
+    assert 'data-progress="step-python"' in page
+    assert 'data-progress="phase-foundation"' in page
+    assert 'data-progress="overall"' in page
+    assert "Mark step done" in page
+    assert "js/progress.js" in page
+
+
+def test_roadmap_page_shows_phase_and_step_bars_when_signed_in(client, user, topic):
+    mark_topic(user=user, topic=topic, status="done")
+    page = client.get(reverse("roadmap:detail", args=["ai-engineer"])).content.decode()
+    assert 'data-progress="overall"' not in page
+    client.force_login(user)
+    page = client.get(reverse("roadmap:detail", args=["ai-engineer"])).content.decode()
+    assert 'data-progress="overall"' in page
+    assert 'data-progress="phase-foundation"' in page
+    assert 'data-progress="step-python"' in page
+    total = topic.step.topics.count()
+    assert f"1 of {total}" in page
