@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, including other middleware's, carries its id.
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,18 +73,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
+_TEMPLATE_LOADERS = [
+    "django.template.loaders.filesystem.Loader",
+    "django.template.loaders.app_directories.Loader",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Compiled templates are kept in memory in production; development re-reads them.
+            "loaders": _TEMPLATE_LOADERS if DEBUG else [("django.template.loaders.cached.Loader", _TEMPLATE_LOADERS)],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -240,10 +248,59 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Flash messages live in a signed cookie: `{% if messages %}` on a page never loads the session, so
+# anonymous pages stay cacheable and free of Set-Cookie / Vary: Cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+# The site's own 403 page for a failed CSRF check, instead of Django's bare one.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere, nothing from elsewhere.
+# The only outside address is GitHub's, which the "Sign in with GitHub" form redirects to.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *(["https://github.com"] if "github" in SOCIALACCOUNT_PROVIDERS else [])],
+    },
+}
+
+# Anonymous pages served from the cache (config/cache.py) live at most this long between changes.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
+
+# Logs: one JSON object per line on stdout, each with the request id (config/logging.py); plain
+# text lines by default while developing (LOG_FORMAT=json|text overrides).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": env.str("LOG_FORMAT", default="text" if DEBUG else "json"),
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The access log (config.middleware) replaces the server's own request lines.
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "config.request": {"level": env.str("ACCESS_LOG_LEVEL", default="INFO")},
+        "celery": {"level": LOG_LEVEL},
+    },
 }
+# Celery would replace the root handler with its own; ours keep the worker's lines in JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

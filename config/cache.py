@@ -1,0 +1,184 @@
+"""Whole-page caching of anonymous HTML, with invalidation by version bumps.
+
+A request that carries no session cookie is anonymous for sure: the page it gets depends only on the
+URL and on the content, never on who asks. `cache_anonymous_page` serves such requests from the cache
+(Redis in production) without touching the session or the database, answers conditional GETs with
+304 (ETag / Last-Modified), and renders the view only on a miss. A request with a session cookie
+always gets a freshly rendered, private page.
+
+Invalidation never deletes pages: every key embeds the current value of one or more *version keys*
+("roadmap" for roadmap content, "user:<username>" for one learner's public pages), and a change bumps
+the versions it affects, so the old pages are simply never read again and expire on their own.
+
+    roadmap content  -> bump_roadmap_pages()  (called by roadmap.services.record_change, which the
+                        admin, the loader and release publishing all go through)
+    a learner's data -> bump_user_pages(username)  (portfolio services call it when a project, the
+                        profile or the public-page switches change)
+"""
+
+import functools
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+# How long a rendered page lives at most; a version bump makes it unreachable sooner.
+PAGE_CACHE_SECONDS = getattr(settings, "PAGE_CACHE_SECONDS", 3600)
+ROADMAP_SCOPE = "roadmap"
+_VERSION_PREFIX = "pagever:"
+_PAGE_PREFIX = "page:"
+# The response headers a cached page keeps; everything else (CSP, HSTS, request id...) is added by
+# the middleware on every response, hit or miss.
+_KEPT_HEADERS = ("Content-Type", "Content-Language")
+
+
+def user_scope(username: str) -> str:
+    return f"user:{username.lower()}"
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _bump(*scopes: str) -> None:
+    cache.set_many({_VERSION_PREFIX + scope: _new_version() for scope in scopes}, timeout=None)
+
+
+def bump_pages(*scopes: str) -> None:
+    """Make every cached page of these scopes stale.
+
+    Bumps now, so that the rest of the current transaction (and tests, which never commit) see fresh
+    pages, and again after commit, so that a page rendered from the old rows by a concurrent request
+    between the two moments is not kept either.
+    """
+    _bump(*scopes)
+    transaction.on_commit(lambda: _bump(*scopes))
+
+
+def bump_roadmap_pages() -> None:
+    """Roadmap content changed: every cached roadmap page (and public page showing it) is stale."""
+    bump_pages(ROADMAP_SCOPE)
+
+
+def bump_user_pages(username: str) -> None:
+    """A learner's public data changed (profile, switches, projects): their public pages are stale."""
+    bump_pages(user_scope(username))
+
+
+def _versions(scopes: Iterable[str]) -> str:
+    keys = [_VERSION_PREFIX + scope for scope in scopes]
+    found = cache.get_many(keys)
+    missing = {key: _new_version() for key in keys if key not in found}
+    for key, value in missing.items():
+        # add() so that two processes that both found no version agree on the first one written.
+        if not cache.add(key, value, timeout=None):
+            value = cache.get(key) or value
+        found[key] = value
+    return ".".join(found[key] for key in keys)
+
+
+def _is_anonymous_for_sure(request) -> bool:
+    # A pending flash message (stored in a cookie) must be shown and consumed by a real render.
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and (
+        getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in request.COOKIES
+    )
+
+
+def _cacheable(request, response) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        # A page that used the session or a CSRF token is not the same for every visitor.
+        and not (session is not None and session.accessed)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def _page_response(entry: dict) -> HttpResponse:
+    response = HttpResponse(entry["content"], status=entry["status"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    response["ETag"] = entry["etag"]
+    response["Last-Modified"] = http_date(entry["last_modified"])
+    return response
+
+
+def _mark_public(response, state: str):
+    # Browsers and proxies may keep the page but must revalidate it (a cheap 304), so that a visitor
+    # who has just signed in never sees the anonymous copy.
+    patch_cache_control(response, public=True, no_cache=True)
+    response["X-Page-Cache"] = state
+    return response
+
+
+def cache_anonymous_page(
+    scopes: Callable[..., Iterable[str]] | Iterable[str] = (ROADMAP_SCOPE,),
+    *,
+    query_params: Iterable[str] = (),
+    timeout: int | None = None,
+):
+    """Serve a GET view's anonymous HTML from the cache.
+
+    `scopes`: the version scopes the page depends on, or a callable taking the view's arguments
+    (request, *args, **kwargs) and returning them. `query_params`: the only query parameters that
+    change the page (others are ignored, so that random query strings cannot fill the cache).
+    """
+    query_params = tuple(sorted(query_params))
+    page_timeout = PAGE_CACHE_SECONDS if timeout is None else timeout
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            if not _is_anonymous_for_sure(request):
+                response = view(request, *args, **kwargs)
+                patch_cache_control(response, private=True)
+                return response
+
+            # Never touch the session for a visitor who has none.
+            request.user = AnonymousUser()
+            page_scopes = scopes(request, *args, **kwargs) if callable(scopes) else scopes
+            query = "&".join(f"{name}={request.GET.get(name, '')}" for name in query_params if name in request.GET)
+            raw_key = f"{_versions(page_scopes)}|{request.path}|{query}"
+            key = _PAGE_PREFIX + hashlib.sha256(raw_key.encode()).hexdigest()
+
+            entry = cache.get(key)
+            if entry is not None:
+                response = _page_response(entry)
+                conditional = get_conditional_response(
+                    request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
+                )
+                return _mark_public(conditional, "hit")
+
+            response = view(request, *args, **kwargs)
+            if not _cacheable(request, response):
+                return response
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            content = response.content
+            entry = {
+                "status": response.status_code,
+                "content": content,
+                "headers": {name: response[name] for name in _KEPT_HEADERS if name in response},
+                "etag": f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"',
+                "last_modified": int(time.time()),
+            }
+            cache.set(key, entry, page_timeout)
+            response["ETag"] = entry["etag"]
+            response["Last-Modified"] = http_date(entry["last_modified"])
+            return _mark_public(response, "miss")
+
+        return wrapper
+
+    return decorator
