@@ -193,20 +193,61 @@ REMINDER_DAY = env.int("REMINDER_DAY", default=1)
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=9)
 REMINDER_MINUTE = env.int("REMINDER_MINUTE", default=0)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=250)
+# A claimed reminder not handed to the SMTP server within this many seconds is taken over by another
+# worker (its claimer is presumed dead); see accounts/reminder_services.py for the full protocol.
+REMINDER_CLAIM_LEASE = env.int("REMINDER_CLAIM_LEASE", default=30)
+# SMTP errors: retried REMINDER_MAX_RETRIES times, REMINDER_RETRY_BACKOFF seconds apart, doubling each time
+# (60 s .. 16 min: well inside the visibility timeout); a later rerun of the month tries again until a
+# delivery has used REMINDER_MAX_ATTEMPTS attempts.
+REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
+REMINDER_RETRY_BACKOFF = env.float("REMINDER_RETRY_BACKOFF", default=60.0)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=10)
+REMINDER_SMTP_TIMEOUT = env.int("REMINDER_SMTP_TIMEOUT", default=10)
+# The queue Celery sends to and workers read by default (tests use their own per run).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 
 # Django REST framework
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiAutoSchema",
+    # Tokens for tools, the session (with CSRF) for the browser. The token class comes first so
+    # that a request without credentials is answered 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON only: the browsable API's pages would need inline scripts, which the CSP forbids.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.AnonThrottle", "config.api.UserThrottle"],
+    # Generous in development so that a fuzzer or a notebook on `make run` is not slowed down.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="1000/minute" if DEBUG else "60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="10000/minute" if DEBUG else "1200/minute"),
+    },
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
-    "DESCRIPTION": "Read the roadmap, track your progress and manage your portfolio.",
+    "DESCRIPTION": (
+        "Read the roadmap, track your progress and manage your portfolio. Public endpoints need no "
+        "credentials; `/me/` endpoints take a personal API token (`Authorization: Token <key>` or "
+        "`Bearer <key>`) or the browser session with its CSRF token. Every 4xx answers "
+        '`{"error": {"status", "code", "message", "fields"}}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TopicStateEnum": "roadmap.models.TopicProgress.Status",
+        "TierEnum": "roadmap.models.ProjectIdea.Tier",
+        "ResourceKindEnum": "roadmap.models.Resource.Kind",
+        "ChangeActionEnum": "roadmap.models.RoadmapChange.Action",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

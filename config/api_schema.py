@@ -1,0 +1,97 @@
+"""The parts of the OpenAPI schema that every operation shares: the error responses in the one
+error shape, the Retry-After header of a 429, and the personal token's security schemes.
+
+Kept apart from config/api.py because DRF imports that module while it builds APIView, before an
+AutoSchema subclass can be defined.
+"""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import permissions, serializers
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(
+        help_text="A stable machine-readable code: invalid, parse_error, not_authenticated, "
+        "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
+        "unsupported_media_type, throttled."
+    )
+    message = serializers.CharField(help_text="A sentence for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Per-field messages for 400s, keyed by field name ("items.0.state" for nested fields).',
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx response."""
+
+    error = ErrorBodySerializer()
+
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    type=OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=["429"],
+    description="Seconds to wait before the next request.",
+)
+
+
+def _error(description):
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+class ApiAutoSchema(AutoSchema):
+    """Documents the error responses each operation can give, in the one error shape."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), RETRY_AFTER]
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {
+            "400": _error("Invalid input or query parameters."),
+            "401": _error("Missing or invalid credentials."),
+            "404": _error("No such object (or not yours), or no such page."),
+            "429": _error("Too many requests; see Retry-After."),
+        }
+        if self.method != "GET" or self._requires_user():
+            errors["403"] = _error("Not allowed (for a session: a missing or wrong CSRF token).")
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["415"] = _error("The body is not JSON.")
+        for code, response in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses
+
+    def _requires_user(self):
+        return any(isinstance(p, permissions.IsAuthenticated) for p in self.view.get_permissions())
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = ["tokenAuth", "bearerAuth"]
+
+    def get_security_requirement(self, auto_schema):
+        # Either header form works: a list is OR in OpenAPI.
+        return [{"tokenAuth": []}, {"bearerAuth": []}]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": 'A personal API token sent as "Token <key>". Create one in Settings or with '
+                "`manage.py create_api_token USERNAME`.",
+            },
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": 'The same personal API token, sent as "Bearer <key>".',
+            },
+        ]

@@ -1,0 +1,312 @@
+"""API: the public roadmap content (read-only) and the signed-in learner's progress through it.
+
+Reads go through roadmap.selectors and writes through roadmap.services, as for the HTML pages.
+"""
+
+from django.db.models import F, FilteredRelation, Prefetch, Q, TextField, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions
+from rest_framework.response import Response
+
+from roadmap import selectors, services
+from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic, TopicProgress
+from roadmap.serializers import (
+    ChangeFilterSerializer,
+    ChangeSerializer,
+    ProgressFilterSerializer,
+    ProgressSummarySerializer,
+    ProjectIdeaFilterSerializer,
+    ProjectIdeaSerializer,
+    ReleaseSerializer,
+    RoadmapDetailSerializer,
+    RoadmapSerializer,
+    StepDetailSerializer,
+    StepFilterSerializer,
+    StepSummarySerializer,
+    ToolFilterSerializer,
+    ToolSerializer,
+    TopicStateSerializer,
+    TopicStateWriteSerializer,
+)
+
+ROADMAP_SLUG = OpenApiParameter(
+    "slug", str, OpenApiParameter.PATH, description='The roadmap\'s slug, e.g. "ai-engineer".'
+)
+
+
+def query_filters(request, serializer_class) -> dict:
+    """The validated query parameters (400 in the error shape when one is invalid)."""
+    # A plain dict: with a QueryDict, DRF would read a missing boolean as False.
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PublicReadOnly:
+    """Anyone may read; nothing here can be written."""
+
+    permission_classes = [permissions.AllowAny]
+    http_method_names = ["get", "head", "options"]
+
+
+class RoadmapScoped(PublicReadOnly):
+    """Views under /roadmaps/<slug>/: the published roadmap, or 404."""
+
+    def get_roadmap(self) -> Roadmap:
+        if not hasattr(self, "_roadmap"):
+            self._roadmap = selectors.roadmap_get_published(self.kwargs["slug"])
+        return self._roadmap
+
+
+# --- public content ----------------------------------------------------------------------------
+
+
+@extend_schema(tags=["roadmaps"], summary="List published roadmaps")
+class RoadmapList(PublicReadOnly, generics.ListAPIView):
+    serializer_class = RoadmapSerializer
+    queryset = Roadmap.objects.published().order_by("title", "id")
+
+
+@extend_schema(
+    tags=["roadmaps"],
+    summary="A roadmap with its phases, steps, topics, resources and tools",
+    parameters=[ROADMAP_SLUG],
+)
+class RoadmapDetail(PublicReadOnly, generics.RetrieveAPIView):
+    serializer_class = RoadmapDetailSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        steps = Step.objects.select_related("phase", "roadmap").prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("order", "id")),
+            Prefetch("resources", queryset=Resource.objects.order_by("order", "id")),
+            Prefetch("step_tools", queryset=StepTool.objects.select_related("tool").order_by("order", "id")),
+        )
+        phases = Phase.objects.order_by("order", "start_month").prefetch_related(
+            Prefetch("steps", queryset=steps.order_by("number", "slug"))
+        )
+        return Roadmap.objects.published().prefetch_related(Prefetch("phases", queryset=phases))
+
+
+@extend_schema(
+    tags=["roadmaps"], summary="A roadmap's steps, in order", parameters=[ROADMAP_SLUG, StepFilterSerializer]
+)
+class StepList(RoadmapScoped, generics.ListAPIView):
+    serializer_class = StepSummarySerializer
+
+    def get_queryset(self):
+        filters = query_filters(self.request, StepFilterSerializer)
+        steps = self.get_roadmap().steps.select_related("phase", "roadmap")
+        if "phase" in filters:
+            steps = steps.filter(phase__slug=filters["phase"])
+        if "optional" in filters:
+            steps = steps.filter(optional=filters["optional"])
+        return steps.order_by("phase__order", "phase__start_month", "number", "slug")
+
+
+@extend_schema(
+    tags=["roadmaps"],
+    summary="One step with its topics, resources, tools and code examples",
+    parameters=[ROADMAP_SLUG, OpenApiParameter("step_slug", str, OpenApiParameter.PATH)],
+)
+class StepDetail(RoadmapScoped, generics.RetrieveAPIView):
+    serializer_class = StepDetailSerializer
+
+    def get_object(self):
+        return selectors.step_get(self.get_roadmap(), self.kwargs["step_slug"])
+
+
+@extend_schema(tags=["roadmaps"], summary="A roadmap's tools", parameters=[ROADMAP_SLUG, ToolFilterSerializer])
+class ToolList(RoadmapScoped, generics.ListAPIView):
+    serializer_class = ToolSerializer
+
+    def get_queryset(self):
+        filters = query_filters(self.request, ToolFilterSerializer)
+        tools = self.get_roadmap().tools.order_by("order", "name", "id")
+        if "category" in filters:
+            tools = tools.filter(category=filters["category"])
+        if "essential" in filters:
+            tools = tools.filter(essential=filters["essential"])
+        return tools
+
+
+@extend_schema(
+    tags=["roadmaps"], summary="Project ideas, by tier", parameters=[ROADMAP_SLUG, ProjectIdeaFilterSerializer]
+)
+class ProjectIdeaList(RoadmapScoped, generics.ListAPIView):
+    serializer_class = ProjectIdeaSerializer
+
+    def get_queryset(self):
+        filters = query_filters(self.request, ProjectIdeaFilterSerializer)
+        ideas = self.get_roadmap().project_ideas.prefetch_related(
+            Prefetch("steps", queryset=Step.objects.order_by("number"))
+        )
+        if "tier" in filters:
+            ideas = ideas.filter(tier=filters["tier"])
+        if "step" in filters:
+            ideas = ideas.filter(steps__slug=filters["step"])
+        return ideas.order_by("order", "id")
+
+
+@extend_schema(
+    tags=["changes"],
+    summary="What changed in a roadmap, newest first",
+    parameters=[ROADMAP_SLUG, ChangeFilterSerializer],
+)
+class ChangeList(RoadmapScoped, generics.ListAPIView):
+    serializer_class = ChangeSerializer
+
+    def get_queryset(self):
+        filters = query_filters(self.request, ChangeFilterSerializer)
+        changes = selectors.changes_since(self.get_roadmap(), filters.get("since"))
+        if "action" in filters:
+            changes = changes.filter(action=filters["action"])
+        return changes
+
+
+@extend_schema(tags=["changes"], summary="A roadmap's releases, newest first", parameters=[ROADMAP_SLUG])
+class ReleaseList(RoadmapScoped, generics.ListAPIView):
+    serializer_class = ReleaseSerializer
+
+    def get_queryset(self):
+        return self.get_roadmap().releases.order_by("-published_at", "-id")
+
+
+# --- the learner's progress --------------------------------------------------------------------
+
+
+def topics_with_state(user, roadmap: Roadmap | None = None):
+    """Topics of published roadmaps (or of one), in roadmap order, each annotated with the user's
+    state on it (`my_state`, "not_started" when never touched), note and timestamps. One query."""
+    topics = Topic.objects.filter(step__roadmap__published=True)
+    if roadmap is not None:
+        topics = topics.filter(step__roadmap=roadmap)
+    return (
+        topics.select_related("step__roadmap")
+        .annotate(mine=FilteredRelation("progress", condition=Q(progress__user=user)))
+        .annotate(
+            my_state=Coalesce(F("mine__status"), Value(TopicProgress.Status.NOT_STARTED.value)),
+            my_note=Coalesce(F("mine__note"), Value(""), output_field=TextField()),
+            my_note_html=Coalesce(F("mine__note_html"), Value(""), output_field=TextField()),
+            my_started_at=F("mine__started_at"),
+            my_completed_at=F("mine__completed_at"),
+            my_updated_at=F("mine__updated_at"),
+        )
+        .order_by("step__phase__order", "step__phase__start_month", "step__number", "step__slug", "order", "id")
+    )
+
+
+def _roadmap_or_default(slug: str | None) -> Roadmap:
+    if slug:
+        return selectors.roadmap_get_published(slug)
+    roadmap = selectors.default_roadmap()
+    if roadmap is None:
+        raise Http404("No roadmap is published yet.")
+    return roadmap
+
+
+class LearnerOnly:
+    permission_classes = [permissions.IsAuthenticated]
+
+
+@extend_schema(
+    tags=["me: progress"],
+    summary="My state on every topic of a roadmap",
+    description="Every topic of the roadmap in order, with my state on it: topics never touched are "
+    '"not_started". Filter by state, step or phase.',
+    parameters=[ProgressFilterSerializer],
+)
+class ProgressList(LearnerOnly, generics.ListAPIView):
+    serializer_class = TopicStateSerializer
+
+    def get_queryset(self):
+        filters = query_filters(self.request, ProgressFilterSerializer)
+        topics = topics_with_state(self.request.user, _roadmap_or_default(filters.get("roadmap")))
+        if "state" in filters:
+            topics = topics.filter(my_state=filters["state"])
+        if "step" in filters:
+            topics = topics.filter(step__slug=filters["step"])
+        if "phase" in filters:
+            topics = topics.filter(step__phase__slug=filters["phase"])
+        return topics
+
+
+@extend_schema(
+    tags=["me: progress"],
+    summary="My progress through a roadmap: per phase and step, and what to learn next",
+    parameters=[OpenApiParameter("roadmap", str, description='The roadmap\'s slug (default "ai-engineer").')],
+    responses=ProgressSummarySerializer,
+)
+class ProgressSummary(LearnerOnly, generics.GenericAPIView):
+    serializer_class = ProgressSummarySerializer
+
+    def get(self, request):
+        roadmap = _roadmap_or_default(request.query_params.get("roadmap"))
+        progress = selectors.progress_for(request.user, roadmap)
+        phases = selectors.phases_with_steps(roadmap)
+
+        def counts(c):
+            return {"done": c.done, "total": c.total, "percent": c.percent}
+
+        data = {
+            "roadmap": roadmap.slug,
+            "overall": counts(progress.overall),
+            "phases": [
+                {
+                    "slug": phase.slug,
+                    "title": phase.title,
+                    **counts(progress.phase(phase.pk)),
+                    "steps": [
+                        {"slug": s.slug, "title": s.title, "optional": s.optional, **counts(progress.step(s.pk))}
+                        for s in phase.step_list
+                    ],
+                }
+                for phase in phases
+            ],
+            "next_topics": selectors.next_topics(request.user, roadmap, progress=progress),
+        }
+        for topic in data["next_topics"]:
+            topic.step.roadmap = roadmap
+        return Response(ProgressSummarySerializer(data).data)
+
+
+@extend_schema(tags=["me: progress"], parameters=[OpenApiParameter("topic_id", int, OpenApiParameter.PATH)])
+class TopicState(LearnerOnly, generics.GenericAPIView):
+    serializer_class = TopicStateSerializer
+    http_method_names = ["get", "put", "head", "options"]
+
+    def get_object(self):
+        try:
+            return topics_with_state(self.request.user).get(pk=self.kwargs["topic_id"])
+        except Topic.DoesNotExist:
+            raise Http404("No such topic.") from None
+
+    @extend_schema(summary="My state on one topic")
+    def get(self, request, topic_id):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(summary="Set my state on one topic", request=TopicStateWriteSerializer)
+    def put(self, request, topic_id):
+        topic = self.get_object()
+        write = TopicStateWriteSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        services.mark_topic(user=request.user, topic=topic, status=write.validated_data["state"])
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+urlpatterns = [
+    path("roadmaps/", RoadmapList.as_view(), name="roadmap-list"),
+    path("roadmaps/<slug:slug>/", RoadmapDetail.as_view(), name="roadmap-detail"),
+    path("roadmaps/<slug:slug>/steps/", StepList.as_view(), name="step-list"),
+    path("roadmaps/<slug:slug>/steps/<slug:step_slug>/", StepDetail.as_view(), name="step-detail"),
+    path("roadmaps/<slug:slug>/tools/", ToolList.as_view(), name="tool-list"),
+    path("roadmaps/<slug:slug>/project-ideas/", ProjectIdeaList.as_view(), name="project-idea-list"),
+    path("roadmaps/<slug:slug>/changes/", ChangeList.as_view(), name="change-list"),
+    path("roadmaps/<slug:slug>/releases/", ReleaseList.as_view(), name="release-list"),
+    path("me/progress/", ProgressList.as_view(), name="progress-list"),
+    path("me/progress/summary/", ProgressSummary.as_view(), name="progress-summary"),
+    path("me/progress/<int:topic_id>/", TopicState.as_view(), name="topic-state"),
+]

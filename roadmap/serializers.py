@@ -1,0 +1,235 @@
+"""JSON shapes of the roadmap's content, its changelog and a learner's progress."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from roadmap.models import (
+    CodeExample,
+    Phase,
+    ProjectIdea,
+    Release,
+    Resource,
+    Roadmap,
+    RoadmapChange,
+    Step,
+    Tool,
+    Topic,
+    TopicProgress,
+)
+
+STATE_CHOICES = TopicProgress.Status.choices
+
+
+# --- content -----------------------------------------------------------------------------------
+
+
+class ToolSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tool
+        fields = ["slug", "name", "category", "essential", "url", "description", "retired"]
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Resource
+        fields = ["slug", "title", "url", "kind", "description"]
+
+
+class CodeExampleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CodeExample
+        fields = ["title", "language", "code"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "slug", "group", "title", "description", "description_html"]
+
+
+class StepSummarySerializer(serializers.ModelSerializer):
+    """A step in a list: what it is, not everything in it."""
+
+    phase = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Step
+        fields = ["number", "slug", "title", "badge", "optional", "phase", "html_url"]
+
+    def get_html_url(self, step) -> str:
+        return f"{settings.SITE_URL}{step.get_absolute_url()}"
+
+
+class StepSerializer(StepSummarySerializer):
+    """A step with its topics, resources and tools."""
+
+    topics = TopicSerializer(many=True, read_only=True)
+    resources = ResourceSerializer(many=True, read_only=True)
+    tools = serializers.SerializerMethodField()
+
+    class Meta(StepSummarySerializer.Meta):
+        fields = [*StepSummarySerializer.Meta.fields, "why", "why_html", "topics", "resources", "tools"]
+
+    @extend_schema_field(ToolSerializer(many=True))
+    def get_tools(self, step):
+        return ToolSerializer([st.tool for st in step.step_tools.all()], many=True).data
+
+
+class StepDetailSerializer(StepSerializer):
+    """One step with everything its page shows."""
+
+    code_examples = CodeExampleSerializer(many=True, read_only=True)
+    project_ideas = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta(StepSerializer.Meta):
+        fields = [*StepSerializer.Meta.fields, "body", "body_html", "code_examples", "project_ideas"]
+
+
+class PhaseSerializer(serializers.ModelSerializer):
+    focus = serializers.ListField(child=serializers.CharField(), read_only=True)
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Phase
+        fields = ["slug", "order", "title", "start_month", "end_month", "focus", "summary", "summary_html", "steps"]
+
+
+class RoadmapSerializer(serializers.ModelSerializer):
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Roadmap
+        fields = ["slug", "title", "tagline", "version", "last_updated", "summary", "summary_html", "html_url"]
+
+    def get_html_url(self, roadmap) -> str:
+        return f"{settings.SITE_URL}{roadmap.get_absolute_url()}"
+
+
+class RoadmapDetailSerializer(RoadmapSerializer):
+    """A roadmap with its phases, their steps, and each step's topics, resources and tools."""
+
+    phases = PhaseSerializer(many=True, read_only=True)
+
+    class Meta(RoadmapSerializer.Meta):
+        fields = [*RoadmapSerializer.Meta.fields, "phases"]
+
+
+class ProjectIdeaSerializer(serializers.ModelSerializer):
+    steps = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True, help_text="The steps whose skills the project practises."
+    )
+
+    class Meta:
+        model = ProjectIdea
+        fields = ["slug", "title", "tier", "category", "description", "description_html", "steps"]
+
+
+class ChangedFieldSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.CharField(allow_blank=True)
+    new = serializers.CharField(allow_blank=True)
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    fields = ChangedFieldSerializer(many=True, read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoadmapChange
+        fields = ["id", "created_at", "action", "object_type", "object_repr", "fields", "actor_name", "html_url"]
+
+    def get_html_url(self, change) -> str | None:
+        return f"{settings.SITE_URL}{change.url}" if change.url else None
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Release
+        fields = ["version", "notes", "notes_html", "published_at"]
+
+
+# --- query parameters --------------------------------------------------------------------------
+
+
+class StepFilterSerializer(serializers.Serializer):
+    phase = serializers.SlugField(required=False, help_text="Only the steps of this phase (its slug).")
+    optional = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ToolFilterSerializer(serializers.Serializer):
+    category = serializers.CharField(required=False, max_length=100, help_text="Exact category name.")
+    essential = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ProjectIdeaFilterSerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=ProjectIdea.Tier.choices, required=False)
+    step = serializers.SlugField(required=False, help_text="Only ideas that practise this step (its slug).")
+
+
+class ChangeFilterSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=RoadmapChange.Action.choices, required=False)
+    since = serializers.DateTimeField(required=False, help_text="Only changes made after this moment.")
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class TopicRefSerializer(serializers.ModelSerializer):
+    step = serializers.CharField(source="step.slug", read_only=True)
+    roadmap = serializers.CharField(source="step.roadmap.slug", read_only=True)
+
+    class Meta:
+        model = Topic
+        fields = ["id", "slug", "title", "group", "step", "roadmap"]
+
+
+class TopicStateSerializer(serializers.Serializer):
+    """A learner's state on one topic: a Topic annotated by roadmap.api.topics_with_state()."""
+
+    topic = TopicRefSerializer(source="*", read_only=True)
+    state = serializers.ChoiceField(
+        choices=STATE_CHOICES, source="my_state", read_only=True, help_text='"not_started" for a topic never touched.'
+    )
+    note = serializers.CharField(source="my_note", read_only=True, allow_blank=True)
+    note_html = serializers.CharField(source="my_note_html", read_only=True, allow_blank=True)
+    started_at = serializers.DateTimeField(source="my_started_at", read_only=True, allow_null=True)
+    completed_at = serializers.DateTimeField(source="my_completed_at", read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(source="my_updated_at", read_only=True, allow_null=True)
+
+
+class ProgressFilterSerializer(serializers.Serializer):
+    roadmap = serializers.SlugField(required=False, help_text='The roadmap (default "ai-engineer").')
+    state = serializers.ChoiceField(choices=STATE_CHOICES, required=False)
+    step = serializers.SlugField(required=False, help_text="Only the topics of this step (its slug).")
+    phase = serializers.SlugField(required=False, help_text="Only the topics of this phase (its slug).")
+
+
+class TopicStateWriteSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=STATE_CHOICES)
+
+
+class CountsSerializer(serializers.Serializer):
+    done = serializers.IntegerField(help_text="Topics done or skipped.")
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class StepProgressSerializer(CountsSerializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    optional = serializers.BooleanField()
+
+
+class PhaseProgressSerializer(CountsSerializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    steps = StepProgressSerializer(many=True)
+
+
+class ProgressSummarySerializer(serializers.Serializer):
+    roadmap = serializers.CharField()
+    overall = CountsSerializer(help_text="Required topics only (optional steps do not count).")
+    phases = PhaseProgressSerializer(many=True)
+    next_topics = TopicRefSerializer(many=True, help_text="The next required topics not yet done or skipped.")
