@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
@@ -87,9 +88,7 @@ def _versions(scopes: Iterable[str]) -> str:
 
 def _is_anonymous_for_sure(request) -> bool:
     # A pending flash message (stored in a cookie) must be shown and consumed by a real render.
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES and (
-        getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in request.COOKIES
-    )
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and (CookieStorage.cookie_name not in request.COOKIES)
 
 
 def _cacheable(request, response) -> bool:

@@ -1,0 +1,223 @@
+"""Anonymous pages come from the cache (no query on a hit), go stale when content changes, answer
+conditional GETs, and never leak to or from a signed-in visitor."""
+
+import pytest
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client
+from django.urls import reverse
+from django.utils.http import http_date
+
+from config.cache import bump_user_pages, cache_anonymous_page, user_scope
+from roadmap import services
+from roadmap.models import RoadmapChange, Step
+
+
+def _public_urls(roadmap):
+    step = roadmap.steps.order_by("number").first()
+    return [
+        reverse("roadmap:home"),
+        reverse("roadmap:detail", args=[roadmap.slug]),
+        reverse("roadmap:step", args=[roadmap.slug, step.slug]),
+        reverse("roadmap:projects", args=[roadmap.slug]),
+        reverse("roadmap:guide", args=[roadmap.slug, "tools"]),
+        reverse("roadmap:changes", args=[roadmap.slug]),
+    ]
+
+
+@pytest.fixture
+def step(roadmap):
+    return roadmap.steps.order_by("number").first()
+
+
+def test_second_anonymous_request_is_served_without_a_query(client, roadmap, django_assert_num_queries):
+    for url in _public_urls(roadmap):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        assert first["X-Page-Cache"] == "miss"
+        with django_assert_num_queries(0):
+            second = client.get(url)
+        assert second["X-Page-Cache"] == "hit"
+        assert second.content == first.content
+        assert second["ETag"] == first["ETag"]
+
+
+def test_anonymous_page_sets_no_cookie_and_does_not_vary_on_cookie(client, roadmap, step):
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    for state in ("miss", "hit"):
+        response = client.get(url)
+        assert response["X-Page-Cache"] == state
+        assert not response.cookies
+        assert "Cookie" not in response.get("Vary", "")
+        assert response["Cache-Control"] == "public, no-cache"
+        # The headers the middleware adds are there on a hit as on a miss.
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_conditional_get_answers_304(client, roadmap, step):
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    first = client.get(url)
+    not_modified = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+    since = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+    assert since.status_code == 304
+    stale = client.get(url, headers={"if-none-match": '"something-else"'})
+    assert stale.status_code == 200
+    assert stale.content == first.content
+
+
+def test_content_change_through_the_service_invalidates_pages(client, roadmap, step):
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    before = client.get(url)
+    step.title = "Python, properly"
+    step.save()
+    # Still the cached page: a save alone is not a recorded change...
+    assert b"Python, properly" not in client.get(url).content
+    # ...and every content change is recorded, which makes the cached pages stale.
+    services.record_change(roadmap=roadmap, obj=step, action=RoadmapChange.Action.CHANGED, fields=["title"])
+    after = client.get(url, headers={"if-none-match": before["ETag"]})
+    assert after.status_code == 200
+    assert after["X-Page-Cache"] == "miss"
+    assert b"Python, properly" in after.content
+    assert after["ETag"] != before["ETag"]
+    assert b"Python, properly" in client.get(reverse("roadmap:detail", args=[roadmap.slug])).content
+
+
+def test_editor_change_in_the_admin_invalidates_pages(client, roadmap, step, editor):
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    admin = Client()
+    admin.force_login(editor)
+    change_url = reverse("admin:roadmap_topic_change", args=[step.topics.first().pk])
+    page = admin.get(change_url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["title"] = "Variables, types and a cache that knows when to forget"
+    response = admin.post(change_url, data)
+    assert response.status_code == 302, response.content[:2000]
+
+    fresh = client.get(url)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert b"a cache that knows when to forget" in fresh.content
+
+
+def test_loader_run_that_changes_content_invalidates_pages(client, roadmap, roadmap_data):
+    from copy import deepcopy
+
+    from roadmap.loader import roadmap_load
+
+    url = reverse("roadmap:projects", args=[roadmap.slug])
+    client.get(url)
+    data = deepcopy(roadmap_data)
+    data["project_ideas"][0]["title"] = "A freshly loaded project idea"
+    roadmap_load(data=data)
+    fresh = client.get(url)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert b"A freshly loaded project idea" in fresh.content
+
+
+def test_signed_in_user_never_gets_the_anonymous_page(client, roadmap, step, user):
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    anonymous = client.get(url)
+    client.get(url)  # now cached
+    client.force_login(user)
+    signed_in = client.get(url, headers={"if-none-match": anonymous["ETag"]})
+    assert signed_in.status_code == 200
+    assert "X-Page-Cache" not in signed_in
+    assert "private" in signed_in["Cache-Control"]
+    assert b"Log out" in signed_in.content
+    assert b"Log out" not in anonymous.content
+    # ...and the signed-in render does not end up in the cache for the next visitor either.
+    client.logout()
+    again = Client().get(url)
+    assert again["X-Page-Cache"] == "hit"
+    assert b"Log out" not in again.content
+
+
+def test_stale_session_cookie_gets_a_fresh_render_not_the_cache(client, roadmap):
+    url = reverse("roadmap:detail", args=[roadmap.slug])
+    client.get(url)
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    response = client.get(url)
+    assert "X-Page-Cache" not in response
+    assert b"Log in" in response.content
+
+
+def test_flash_message_after_logout_is_shown_not_swallowed_by_the_cache(client, roadmap, user):
+    home = reverse("roadmap:home")
+    client.get(home)
+    assert client.get(home)["X-Page-Cache"] == "hit"
+    client.force_login(user)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    # A browser drops the deleted session cookie; the message cookie stays until a page shows it.
+    del client.cookies[settings.SESSION_COOKIE_NAME]
+    assert CookieStorage.cookie_name in client.cookies
+    page = client.get(home)
+    assert "X-Page-Cache" not in page or page["X-Page-Cache"] != "hit"
+    assert b"You have signed out." in page.content
+    # Shown once: the next visit is the cached page again.
+    assert client.cookies[CookieStorage.cookie_name].value == ""
+    del client.cookies[CookieStorage.cookie_name]
+    assert client.get(home)["X-Page-Cache"] == "hit"
+
+
+def test_random_query_strings_share_one_cache_entry(client, roadmap, django_assert_num_queries):
+    url = reverse("roadmap:detail", args=[roadmap.slug])
+    client.get(url)
+    with django_assert_num_queries(0):
+        assert client.get(url, {"utm_source": "linkedin"})["X-Page-Cache"] == "hit"
+
+
+def test_changes_page_caches_each_page_number_separately(client, roadmap):
+    url = reverse("roadmap:changes", args=[roadmap.slug])
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url, {"page": "2"})["X-Page-Cache"] == "miss"
+    assert client.get(url, {"page": "2"})["X-Page-Cache"] == "hit"
+
+
+def test_post_and_error_responses_are_not_cached(client, roadmap):
+    missing = reverse("roadmap:step", args=[roadmap.slug, "no-such-step"])
+    assert client.get(missing).status_code == 404
+    assert client.get(missing).status_code == 404
+    assert "X-Page-Cache" not in client.get(missing)
+
+
+def test_user_scope_bump_invalidates_only_that_users_pages(rf, db):
+    calls = []
+
+    @cache_anonymous_page(lambda request, username: [user_scope(username)])
+    def public_page(request, username):
+        from django.http import HttpResponse
+
+        calls.append(username)
+        return HttpResponse(f"page of {username}")
+
+    for name in ("ada", "grace", "ada", "grace"):
+        public_page(rf.get(f"/u/{name}/"), username=name)
+    assert calls == ["ada", "grace"]
+    bump_user_pages("Ada")
+    for name in ("ada", "grace"):
+        public_page(rf.get(f"/u/{name}/"), username=name)
+    assert calls == ["ada", "grace", "ada"]
+
+
+def test_last_modified_is_a_valid_http_date(client, roadmap):
+    response = client.get(reverse("roadmap:detail", args=[roadmap.slug]))
+    assert response["Last-Modified"].endswith("GMT")
+    assert len(response["Last-Modified"]) == len(http_date(0))
+
+
+def test_step_page_hit_stays_at_zero_queries_with_more_content(client, roadmap, django_assert_num_queries):
+    step = Step.objects.filter(roadmap=roadmap).order_by("-number").first()
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    client.get(url)
+    with django_assert_num_queries(0):
+        client.get(url)

@@ -1,0 +1,198 @@
+"""Security on real responses: headers, cookies, redirects after login, session lifecycle and the
+error pages, with the settings production uses (DEBUG off, HTTPS)."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.test import Client
+from django.urls import include, path, reverse
+
+from tests.factories import UserFactory
+
+PASSWORD = "correct horse battery staple"
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+EVIL_TARGETS = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example"]
+
+
+# A URLconf for the error-page tests: the project's, plus views that fail in each way.
+def _boom(request):
+    raise RuntimeError("secret internals: password=hunter2")
+
+
+def _forbidden(request):
+    raise PermissionDenied("internal reason")
+
+
+def _suspicious(request):
+    raise SuspiciousOperation("internal detail")
+
+
+urlpatterns = [
+    path("test-errors/500/", _boom),
+    path("test-errors/403/", _forbidden),
+    path("test-errors/400/", _suspicious),
+    path("", include("config.urls")),
+]
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
+
+@pytest.fixture
+def production(settings):
+    """What config/settings.py sets when DEBUG is off (tests/test_deploy.py checks that it does)."""
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["roadmap.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    return settings
+
+
+@pytest.fixture
+def https(production):
+    return Client(HTTP_HOST="roadmap.example.com", **{"wsgi.url_scheme": "https"})
+
+
+@pytest.fixture
+def verified_user(db):
+    user = UserFactory(username="ada", email="ada@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def _directives(policy):
+    return {part.strip() for part in policy.split(";")}
+
+
+def _login(client, user, **extra):
+    return client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD, **extra}, secure=True)
+
+
+def test_html_pages_carry_the_security_headers(https, roadmap):
+    for url in ["/", "/roadmaps/ai-engineer/", reverse("account_login"), "/no-such-page/"]:
+        response = https.get(url, secure=True)
+        assert _directives(response["Content-Security-Policy"]) == _directives(EXPECTED_CSP), url
+        assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload", url
+        assert response["X-Content-Type-Options"] == "nosniff", url
+        assert response["Referrer-Policy"] == "strict-origin-when-cross-origin", url
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", url
+        assert response["X-Frame-Options"] == "DENY", url
+        assert len(response["X-Request-ID"]) == 32, url
+
+
+def test_plain_http_is_redirected_to_https(production, roadmap):
+    response = Client(HTTP_HOST="roadmap.example.com").get("/roadmaps/ai-engineer/")
+    assert response.status_code == 301
+    assert response["Location"] == "https://roadmap.example.com/roadmaps/ai-engineer/"
+
+
+def test_cookies_are_secure_httponly_and_samesite_lax(https, verified_user):
+    page = https.get(reverse("account_login"), secure=True)
+    csrf = page.cookies["csrftoken"]
+    assert csrf["secure"] is True
+    assert csrf["samesite"] == "Lax"
+    response = _login(https, verified_user)
+    assert response.status_code == 302
+    session = response.cookies["sessionid"]
+    assert session["secure"] is True
+    assert session["httponly"] is True
+    assert session["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize("target", EVIL_TARGETS)
+def test_login_never_redirects_to_another_site(https, verified_user, target):
+    form = https.get(reverse("account_login"), {"next": target}, secure=True)
+    assert form.status_code == 200
+    response = _login(https, verified_user, next=target)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_login_follows_a_local_next(https, verified_user):
+    response = _login(https, verified_user, next="/roadmaps/ai-engineer/")
+    assert response.status_code == 302
+    assert response["Location"] == "/roadmaps/ai-engineer/"
+
+
+@pytest.mark.parametrize("target", EVIL_TARGETS)
+def test_logout_never_redirects_to_another_site(https, verified_user, target):
+    https.force_login(verified_user)
+    response = https.post(reverse("account_logout"), {"next": target}, secure=True)
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_session_id_rotates_at_login_and_dies_at_logout(https, verified_user):
+    https.get(reverse("account_login"), secure=True)
+    # An anonymous session (as a half-finished flow would leave) must not survive the login.
+    session = https.session
+    session["before-login"] = True
+    session.save()
+    https.cookies["sessionid"] = session.session_key
+    before = session.session_key
+
+    _login(https, verified_user)
+    after = https.cookies["sessionid"].value
+    assert after
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert https.get(reverse("dashboard"), secure=True).status_code == 200
+
+    response = https.post(reverse("account_logout"), secure=True)
+    assert response.status_code == 302
+    assert response.cookies["sessionid"].value == ""
+    assert not Session.objects.filter(session_key=after).exists()
+    # Replaying the old cookie gets an anonymous visitor.
+    replay = Client(HTTP_HOST="roadmap.example.com")
+    replay.cookies["sessionid"] = after
+    dashboard = replay.get(reverse("dashboard"), secure=True)
+    assert dashboard.status_code == 302
+    assert dashboard["Location"].startswith(reverse("account_login"))
+
+
+def _assert_error_page(response, status, title):
+    html = response.content.decode()
+    assert response.status_code == status
+    assert f"<h1>{title}</h1>" in html
+    assert 'class="container narrow error-page"' in html
+    assert "/static/css/site.css" in html
+    for leak in ("Traceback", "hunter2", "internal reason", "internal detail", "settings.py", "DEBUG"):
+        assert leak not in html
+
+
+@pytest.mark.urls(__name__)
+def test_error_pages_are_in_the_site_design_without_internals(https, db):
+    https.raise_request_exception = False
+    _assert_error_page(https.get("/no-such-page/", secure=True), 404, "Page not found")
+    _assert_error_page(https.get("/test-errors/403/", secure=True), 403, "Not allowed")
+    _assert_error_page(https.get("/test-errors/400/", secure=True), 400, "Bad request")
+    _assert_error_page(https.get("/test-errors/500/", secure=True), 500, "Something went wrong")
+
+
+def test_disallowed_host_gets_the_400_page(production, db):
+    response = Client(HTTP_HOST="evil.example").get("/", secure=True)
+    _assert_error_page(response, 400, "Bad request")
+
+
+def test_csrf_failure_gets_the_site_403_page(https, verified_user):
+    strict = Client(enforce_csrf_checks=True, HTTP_HOST="roadmap.example.com")
+    response = strict.post(reverse("account_login"), {"login": verified_user.email, "password": PASSWORD}, secure=True)
+    _assert_error_page(response, 403, "Form expired")
+    assert "CSRF" not in response.content.decode()
+
+
+def test_too_many_login_attempts_get_the_429_page(https, verified_user, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
+    for _ in range(3):
+        assert _login(https, verified_user, password="wrong").status_code == 200
+    response = _login(https, verified_user, password="wrong")
+    _assert_error_page(response, 429, "Too many requests")
