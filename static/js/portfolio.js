@@ -1,0 +1,108 @@
+// Portfolio enhancements; every page works without this file.
+"use strict";
+
+(function () {
+  // "Copy link": the button is hidden until JavaScript can make it work.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var input = document.querySelector(button.getAttribute("data-copy"));
+    var status = button.closest(".share-box") && button.closest(".share-box").querySelector("[data-copy-status]");
+    if (!input) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () {
+        if (status) status.textContent = button.getAttribute("data-copied-label") || "Copied";
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () {
+          input.select();
+          document.execCommand("copy");
+          done();
+        });
+      } else {
+        input.select();
+        document.execCommand("copy");
+        done();
+      }
+    });
+  });
+
+  // Move focus to the error summary after a failed save.
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
+
+  var form = document.querySelector("form[data-preview-url]");
+  if (!form) return;
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
+
+  // Markdown preview in place, without leaving the page (the server-side preview is the fallback).
+  function preview(name) {
+    var textarea = form.querySelector("textarea[name=" + name + "]");
+    var box = form.querySelector("[data-preview-for=" + name + "]");
+    if (!textarea || !box) return;
+    var body = new FormData();
+    body.append("text", textarea.value);
+    fetch(form.getAttribute("data-preview-url"), {
+      method: "POST",
+      body: body,
+      headers: { "X-CSRFToken": csrf ? csrf.value : "" },
+      credentials: "same-origin",
+    })
+      .then(function (r) {
+        if (!r.ok) throw new Error("preview failed");
+        return r.text();
+      })
+      .then(function (html) {
+        // The server returns HTML already sanitised by nh3.
+        box.innerHTML = '<p class="eyebrow">Preview</p>' + (html || '<p class="muted">Nothing to preview.</p>');
+        box.hidden = false;
+      })
+      .catch(function () {
+        box.hidden = true;
+      });
+  }
+  var button = form.querySelector("[data-preview-button]");
+  if (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      preview("overview");
+      preview("deployment");
+    });
+  }
+  form.querySelectorAll("textarea[data-preview]").forEach(function (textarea) {
+    var timer;
+    textarea.addEventListener("input", function () {
+      var box = form.querySelector("[data-preview-for=" + textarea.name + "]");
+      if (!box || box.hidden) return;
+      clearTimeout(timer);
+      timer = setTimeout(function () { preview(textarea.name); }, 400);
+    });
+  });
+
+  // Tag autocomplete for comma-separated lists: each input gets its own list of suggestions that keep
+  // the tags already typed, so that the suggestion completes the last tag only.
+  var tools = Array.prototype.map.call(document.querySelectorAll("#tech-tools option"), function (o) { return o.value; });
+  form.querySelectorAll("input[data-tags]").forEach(function (input) {
+    var list = document.createElement("datalist");
+    list.id = "tech-tools-" + input.getAttribute("data-tags");
+    form.appendChild(list);
+    input.setAttribute("list", list.id);
+    function refresh() {
+      var parts = input.value.split(",");
+      var last = parts.pop().trim().toLowerCase();
+      var prefix = parts.map(function (p) { return p.trim(); }).filter(Boolean);
+      var taken = prefix.map(function (p) { return p.toLowerCase(); });
+      var head = prefix.length ? prefix.join(", ") + ", " : "";
+      list.textContent = "";
+      tools
+        .filter(function (t) { return taken.indexOf(t.toLowerCase()) === -1 && t.toLowerCase().indexOf(last) !== -1; })
+        .slice(0, 30)
+        .forEach(function (t) {
+          var option = document.createElement("option");
+          option.value = head + t;
+          list.appendChild(option);
+        });
+    }
+    input.addEventListener("input", refresh);
+    input.addEventListener("focus", refresh);
+  });
+})();
