@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 
 import config.api_schema  # noqa: F401 -- registers the schema extension for the token authentication
 from accounts import api as accounts_api
+from portfolio import api as portfolio_api
 from roadmap import api as roadmap_api
 
 
@@ -24,5 +25,6 @@ app_name = "api"
 urlpatterns = [
     *roadmap_api.urlpatterns,
     *accounts_api.urlpatterns,
+    *portfolio_api.urlpatterns,
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "roadmap.models.ProjectIdea.Tier",
         "ResourceKindEnum": "roadmap.models.Resource.Kind",
         "ChangeActionEnum": "roadmap.models.RoadmapChange.Action",
+        "ProjectVisibilityEnum": "portfolio.models.Project.Visibility",
+        "PublishVisibilityEnum": [("public", "Public"), ("unlisted", "Unlisted")],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

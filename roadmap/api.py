@@ -3,19 +3,25 @@
 Reads go through roadmap.selectors and writes through roadmap.services, as for the HTML pages.
 """
 
+from django.db import transaction
 from django.db.models import F, FilteredRelation, Prefetch, Q, TextField, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from roadmap import selectors, services
 from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic, TopicProgress
 from roadmap.serializers import (
+    BulkResultSerializer,
+    BulkStateSerializer,
     ChangeFilterSerializer,
     ChangeSerializer,
+    NoteSerializer,
     ProgressFilterSerializer,
     ProgressSummarySerializer,
     ProjectIdeaFilterSerializer,
@@ -23,8 +29,10 @@ from roadmap.serializers import (
     ReleaseSerializer,
     RoadmapDetailSerializer,
     RoadmapSerializer,
+    StepChangeResultSerializer,
     StepDetailSerializer,
     StepFilterSerializer,
+    StepRefSerializer,
     StepSummarySerializer,
     ToolFilterSerializer,
     ToolSerializer,
@@ -208,6 +216,14 @@ def _roadmap_or_default(slug: str | None) -> Roadmap:
     return roadmap
 
 
+def _topic_for(user, topic_id) -> Topic:
+    """A topic of a published roadmap, annotated with the user's state on it, or 404."""
+    try:
+        return topics_with_state(user).get(pk=topic_id)
+    except Topic.DoesNotExist:
+        raise Http404("No such topic.") from None
+
+
 class LearnerOnly:
     permission_classes = [permissions.IsAuthenticated]
 
@@ -279,10 +295,7 @@ class TopicState(LearnerOnly, generics.GenericAPIView):
     http_method_names = ["get", "put", "head", "options"]
 
     def get_object(self):
-        try:
-            return topics_with_state(self.request.user).get(pk=self.kwargs["topic_id"])
-        except Topic.DoesNotExist:
-            raise Http404("No such topic.") from None
+        return _topic_for(self.request.user, self.kwargs["topic_id"])
 
     @extend_schema(summary="My state on one topic")
     def get(self, request, topic_id):
@@ -297,6 +310,96 @@ class TopicState(LearnerOnly, generics.GenericAPIView):
         return Response(self.get_serializer(self.get_object()).data)
 
 
+@extend_schema(tags=["me: progress"], parameters=[OpenApiParameter("topic_id", int, OpenApiParameter.PATH)])
+class TopicNote(LearnerOnly, generics.GenericAPIView):
+    serializer_class = TopicStateSerializer
+    http_method_names = ["put", "options"]
+
+    @extend_schema(summary="Write my private note on a topic (empty deletes it)", request=NoteSerializer)
+    def put(self, request, topic_id):
+        topic = _topic_for(request.user, topic_id)
+        write = NoteSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        services.topic_note_set(user=request.user, topic=topic, note=write.validated_data["note"])
+        return Response(self.get_serializer(_topic_for(request.user, topic_id)).data)
+
+
+@extend_schema(
+    tags=["me: progress"],
+    summary="My notes, in roadmap order",
+    description="The topics, of every published roadmap, on which I wrote a note.",
+)
+class NoteList(LearnerOnly, generics.ListAPIView):
+    serializer_class = TopicStateSerializer
+
+    def get_queryset(self):
+        return topics_with_state(self.request.user).exclude(my_note="")
+
+
+@extend_schema(
+    tags=["me: progress"],
+    summary="Set my state on many topics at once",
+    description="All or nothing: if one item is invalid (or names an unknown topic), nothing changes.",
+    request=BulkStateSerializer,
+    responses=BulkResultSerializer,
+)
+class ProgressBulk(LearnerOnly, generics.GenericAPIView):
+    serializer_class = BulkResultSerializer
+    http_method_names = ["post", "options"]
+
+    def post(self, request):
+        write = BulkStateSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        items = write.validated_data["items"]
+        topics = topics_with_state(request.user).in_bulk([item["topic"] for item in items])
+        unknown = [index for index, item in enumerate(items) if item["topic"] not in topics]
+        if unknown:
+            raise ValidationError({"items": {index: {"topic": ["No such topic."]} for index in unknown}})
+        with transaction.atomic():
+            for item in items:
+                services.mark_topic(user=request.user, topic=topics[item["topic"]], status=item["state"])
+        results = list(topics_with_state(request.user).filter(pk__in=topics))
+        return Response(BulkResultSerializer({"updated": len(items), "results": results}).data)
+
+
+class _StepAction(LearnerOnly, generics.GenericAPIView):
+    serializer_class = StepChangeResultSerializer
+    http_method_names = ["post", "options"]
+
+    def change(self, *, user, step) -> int:
+        raise NotImplementedError
+
+    def post(self, request):
+        write = StepRefSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        roadmap = _roadmap_or_default(write.validated_data.get("roadmap"))
+        step = get_object_or_404(roadmap.steps, slug=write.validated_data["step"])
+        changed = self.change(user=request.user, step=step)
+        counts = selectors.progress_for(request.user, roadmap).step(step.pk)
+        result = {"step": step.slug, "changed": changed, "done": counts.done, "total": counts.total}
+        return Response(StepChangeResultSerializer(result).data)
+
+
+@extend_schema(
+    tags=["me: progress"],
+    summary="Reset a step: every topic back to not started (notes are kept)",
+    request=StepRefSerializer,
+)
+class StepReset(_StepAction):
+    def change(self, *, user, step):
+        return services.step_reset(user=user, step=step)
+
+
+@extend_schema(
+    tags=["me: progress"],
+    summary="Mark a whole step done (skipped topics stay skipped)",
+    request=StepRefSerializer,
+)
+class StepDone(_StepAction):
+    def change(self, *, user, step):
+        return services.step_mark_done(user=user, step=step)
+
+
 urlpatterns = [
     path("roadmaps/", RoadmapList.as_view(), name="roadmap-list"),
     path("roadmaps/<slug:slug>/", RoadmapDetail.as_view(), name="roadmap-detail"),
@@ -308,5 +411,10 @@ urlpatterns = [
     path("roadmaps/<slug:slug>/releases/", ReleaseList.as_view(), name="release-list"),
     path("me/progress/", ProgressList.as_view(), name="progress-list"),
     path("me/progress/summary/", ProgressSummary.as_view(), name="progress-summary"),
+    path("me/progress/bulk/", ProgressBulk.as_view(), name="progress-bulk"),
+    path("me/progress/reset/", StepReset.as_view(), name="progress-step-reset"),
+    path("me/progress/complete/", StepDone.as_view(), name="progress-step-done"),
     path("me/progress/<int:topic_id>/", TopicState.as_view(), name="topic-state"),
+    path("me/progress/<int:topic_id>/note/", TopicNote.as_view(), name="topic-note"),
+    path("me/notes/", NoteList.as_view(), name="note-list"),
 ]

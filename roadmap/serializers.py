@@ -19,6 +19,9 @@ from roadmap.models import (
 )
 
 STATE_CHOICES = TopicProgress.Status.choices
+# At most this many topics per bulk request: the whole roadmap fits, with room to spare.
+BULK_MAX = 500
+NOTE_MAX = TopicProgress._meta.get_field("note").max_length
 
 
 # --- content -----------------------------------------------------------------------------------
@@ -233,3 +236,44 @@ class ProgressSummarySerializer(serializers.Serializer):
     overall = CountsSerializer(help_text="Required topics only (optional steps do not count).")
     phases = PhaseProgressSerializer(many=True)
     next_topics = TopicRefSerializer(many=True, help_text="The next required topics not yet done or skipped.")
+
+
+class BulkItemSerializer(serializers.Serializer):
+    topic = serializers.IntegerField(min_value=1, help_text="The topic's id.")
+    state = serializers.ChoiceField(choices=STATE_CHOICES)
+
+
+class BulkStateSerializer(serializers.Serializer):
+    items = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX)
+
+    def validate_items(self, items):
+        ids = [item["topic"] for item in items]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("Name each topic once.")
+        return items
+
+
+class BulkResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="How many topics were set.")
+    results = TopicStateSerializer(many=True)
+
+
+class StepRefSerializer(serializers.Serializer):
+    roadmap = serializers.SlugField(required=False, help_text='The roadmap\'s slug (default "ai-engineer").')
+    step = serializers.SlugField(help_text="The step's slug.")
+
+
+class StepChangeResultSerializer(serializers.Serializer):
+    step = serializers.CharField()
+    changed = serializers.IntegerField(help_text="How many of the step's topics changed state.")
+    done = serializers.IntegerField(help_text="Topics of the step now done or skipped.")
+    total = serializers.IntegerField()
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        allow_blank=True,
+        max_length=NOTE_MAX,
+        trim_whitespace=False,
+        help_text="Private Markdown note; empty deletes it.",
+    )
