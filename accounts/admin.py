@@ -1,5 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from accounts.models import ApiToken, ReminderDelivery, User
 
@@ -33,10 +42,117 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["user", "period", "status", "attempts", "sent_at"]
+    """Monthly reminder deliveries: read-only records, an action to retry, and a preview of any
+    user's email as it would be sent now (the preview views below)."""
+
+    list_display = ["user", "period", "status", "attempts", "claimed_at", "sent_at", "short_error", "preview_link"]
     list_filter = ["status", "period"]
     search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
     raw_id_fields = ["user"]
+    readonly_fields = [
+        "user",
+        "period",
+        "status",
+        "attempts",
+        "claimed_at",
+        "sent_at",
+        "error",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["retry_deliveries", "preview_email"]
+    change_list_template = "reminders/admin/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return Truncator(obj.error).chars(80)
+
+    @admin.display(description="email")
+    def preview_link(self, obj):
+        return format_html(
+            '<a href="{}">Preview</a>', reverse("admin:accounts_reminderdelivery_preview", args=[obj.user_id])
+        )
+
+    @admin.action(description="Retry: let the next run send the selected failed deliveries again")
+    def retry_deliveries(self, request, queryset):
+        count = queryset.filter(status=ReminderDelivery.Status.FAILED).update(
+            status=ReminderDelivery.Status.PENDING, updated_at=timezone.now()
+        )
+        self.message_user(request, f"{count} failed deliveries will be sent by the next run (send_reminders).")
+
+    @admin.action(description="Preview the email of the selected delivery's user")
+    def preview_email(self, request, queryset):
+        delivery = queryset.first()
+        return redirect("admin:accounts_reminderdelivery_preview", delivery.user_id)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("preview/", view(self.preview_lookup), name="accounts_reminderdelivery_preview_lookup"),
+            path("preview/<int:user_id>/", view(self.preview), name="accounts_reminderdelivery_preview"),
+            path("preview/<int:user_id>/html/", view(self.preview_html), name="accounts_reminderdelivery_preview_html"),
+            *super().get_urls(),
+        ]
+
+    def _message(self, request, user_id):
+        from accounts.reminders import build_reminder_message, parse_period
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=user_id)
+        try:
+            period = parse_period(request.GET.get("period"))
+        except ValueError:
+            period = parse_period(None)
+        return user, period, build_reminder_message(user, period=period)
+
+    def preview_lookup(self, request):
+        """Find a user by username or email (?q=) and show their email."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("q", "").strip()
+        user = User.objects.filter(Q(username__iexact=query) | Q(email__iexact=query)).first() if query else None
+        if user is not None:
+            return redirect("admin:accounts_reminderdelivery_preview", user.pk)
+        if query:
+            self.message_user(request, f"No user {query!r}.", level=messages.WARNING)
+        return redirect("admin:accounts_reminderdelivery_changelist")
+
+    def preview(self, request, user_id):
+        user, period, message = self._message(request, user_id)
+        mime = message.message()
+        headers = [
+            (name, mime[name]) for name in ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Monthly reminder for {user.username} ({period})",
+            "target": user,
+            "period": period,
+            "subject": message.subject,
+            "headers": headers,
+            "text": message.body,
+            "deliveries": user.reminder_deliveries.order_by("-period")[:12],
+        }
+        return TemplateResponse(request, "reminders/admin/preview.html", context)
+
+    def preview_html(self, request, user_id):
+        """The HTML part alone, framed by the preview page. Email HTML needs inline styles, so this one
+        response gets its own policy: styles and images, no script, framed by this site only."""
+        _user, _period, message = self._message(request, user_id)
+        response = HttpResponse(message.alternatives[0][0])
+        response._csp_exempt = True
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+            "frame-ancestors 'self'; base-uri 'none'"
+        )
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        return response
 
 
 @admin.register(ApiToken)
