@@ -36,9 +36,10 @@ PAGE_CACHE_SECONDS = getattr(settings, "PAGE_CACHE_SECONDS", 3600)
 ROADMAP_SCOPE = "roadmap"
 _VERSION_PREFIX = "pagever:"
 _PAGE_PREFIX = "page:"
-# The response headers a cached page keeps; everything else (CSP, HSTS, request id...) is added by
-# the middleware on every response, hit or miss.
-_KEPT_HEADERS = ("Content-Type", "Content-Language")
+# A cached page keeps the headers its view set (Content-Type, X-Robots-Tag, Cache-Control...), less
+# these, which the cache sets itself; the middleware adds the rest (CSP, HSTS, request id...) to every
+# response, hit or miss.
+_OWN_HEADERS = frozenset(["etag", "last-modified", "x-page-cache"])
 
 
 def user_scope(username: str) -> str:
@@ -169,7 +170,7 @@ def cache_anonymous_page(
             entry = {
                 "status": response.status_code,
                 "content": content,
-                "headers": {name: response[name] for name in _KEPT_HEADERS if name in response},
+                "headers": {name: value for name, value in response.items() if name.lower() not in _OWN_HEADERS},
                 "etag": f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"',
                 "last_modified": int(time.time()),
             }

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from config.cache import bump_roadmap_pages
+from config.cache import bump_roadmap_pages, bump_user_pages
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
 
 # How much of an old or new value a changelog entry keeps.
@@ -84,13 +84,19 @@ def release_publish(*, roadmap: Roadmap, version: str, notes: str, actor=None) -
     return release
 
 
+def _progress_changed(user) -> None:
+    # A public page that shows the learner's progress is stale once their progress changes.
+    if user.show_progress and user.portfolio_public:
+        bump_user_pages(user.username)
+
+
 @transaction.atomic
 def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
     """Set a learner's state on one topic.
 
     Side effects: creates or updates the single TopicProgress row for (user, topic); sets
     `started_at` the first time the topic leaves "not started" and `completed_at` when it becomes
-    done or skipped (cleared again if it goes back).
+    done or skipped (cleared again if it goes back); a public page showing progress goes stale.
     """
     if status not in TopicProgress.Status.values:
         raise ValueError(f"Unknown status {status!r}")
@@ -104,6 +110,7 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
     else:
         progress.completed_at = None
     progress.save()
+    _progress_changed(user)
     return progress
 
 
@@ -112,7 +119,8 @@ def step_mark_done(*, user, step) -> int:
     """Mark every topic of a step finished for a learner; topics already skipped stay skipped.
 
     Side effects: creates the missing TopicProgress rows as done and updates the unfinished ones to done
-    (started_at kept or set, completed_at set to now). Returns how many topics changed.
+    (started_at kept or set, completed_at set to now); a public page showing progress goes stale.
+    Returns how many topics changed.
     """
     now = timezone.now()
     finished = (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED)
@@ -128,6 +136,7 @@ def step_mark_done(*, user, step) -> int:
         status=TopicProgress.Status.DONE, started_at=now, completed_at=now, updated_at=now
     )
     changed += unfinished.update(status=TopicProgress.Status.DONE, completed_at=now, updated_at=now)
+    _progress_changed(user)
     return changed + len(missing)
 
 
@@ -137,12 +146,13 @@ def step_reset(*, user, step) -> int:
     and are kept.
 
     Side effects: deletes the step's TopicProgress rows that hold no note; resets status and timestamps
-    of the rest. Returns how many topics changed.
+    of the rest; a public page showing progress goes stale. Returns how many topics changed.
     """
     rows = TopicProgress.objects.filter(user=user, topic__step=step)
     changed = rows.exclude(status=TopicProgress.Status.NOT_STARTED).count()
     rows.filter(note="").delete()
     rows.update(status=TopicProgress.Status.NOT_STARTED, started_at=None, completed_at=None, updated_at=timezone.now())
+    _progress_changed(user)
     return changed
 
 

@@ -221,3 +221,65 @@ def test_step_page_hit_stays_at_zero_queries_with_more_content(client, roadmap, 
     client.get(url)
     with django_assert_num_queries(0):
         client.get(url)
+
+
+# --- public portfolio pages -------------------------------------------------------------------
+
+
+@pytest.fixture
+def published(roadmap, owner):
+    from portfolio import services as portfolio_services
+
+    owner.portfolio_public = True
+    owner.show_progress = True
+    owner.save()
+    project = portfolio_services.project_create(
+        owner=owner, title="Churn predictor", overview="Predicts churn.", tech_stack={"ml": ["XGBoost"]}
+    )
+    return portfolio_services.project_publish(project=project)
+
+
+def test_public_portfolio_pages_are_served_from_the_cache(client, published, django_assert_num_queries):
+    for url in (reverse("portfolio:public_profile", args=["owner"]), published.get_absolute_url()):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        assert first["X-Page-Cache"] == "miss"
+        with django_assert_num_queries(0):
+            hit = client.get(url)
+        assert hit["X-Page-Cache"] == "hit"
+        assert hit.content == first.content
+        assert hit["Cache-Control"] == first["Cache-Control"]
+        assert not hit.cookies
+        assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+
+
+def test_owner_project_change_invalidates_only_their_pages(client, published, outsider, roadmap):
+    from portfolio import services as portfolio_services
+
+    profile = reverse("portfolio:public_profile", args=["owner"])
+    step_page = reverse("roadmap:detail", args=[roadmap.slug])
+    client.get(profile)
+    client.get(step_page)
+    portfolio_services.project_update(project=published, title="Churn predictor, take two")
+    fresh = client.get(profile)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert b"Churn predictor, take two" in fresh.content
+    assert client.get(step_page)["X-Page-Cache"] == "hit"
+
+
+def test_owner_progress_change_invalidates_their_public_page(client, published, roadmap):
+    profile = reverse("portfolio:public_profile", args=["owner"])
+    client.get(profile)
+    assert client.get(profile)["X-Page-Cache"] == "hit"
+    topic = roadmap.steps.order_by("number").first().topics.first()
+    services.mark_topic(user=published.owner, topic=topic, status="done")
+    assert client.get(profile)["X-Page-Cache"] == "miss"
+
+
+def test_unpublished_project_is_gone_from_the_cache_at_once(client, published):
+    from portfolio import services as portfolio_services
+
+    url = published.get_absolute_url()
+    assert client.get(url).status_code == 200
+    portfolio_services.project_unpublish(project=published)
+    assert client.get(url).status_code == 404
