@@ -34,7 +34,9 @@ def send_monthly_reminders(period: str | None = None) -> dict:
 def send_reminder_batch(user_ids: list[int], period: str) -> dict:
     """Send `period`'s reminder to each user, over one SMTP connection."""
     outcomes: dict[str, int] = {}
-    with reminder_connection() as connection:
+    # Opened by the first send, not here: a server that is down is one failed (and retried) send per user.
+    connection = reminder_connection()
+    try:
         for index, user_id in enumerate(user_ids):
             try:
                 result = reminder_send(user_id=user_id, period=period, connection=connection)
@@ -52,6 +54,8 @@ def send_reminder_batch(user_ids: list[int], period: str) -> dict:
                 continue
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
             _follow_up(result, user_id=user_id, period=period, retry=0)
+    finally:
+        connection.close()
     return outcomes
 
 

@@ -1,0 +1,615 @@
+"""The monthly reminder in one process: who gets it, what it says, the claim that makes it exactly
+once, SMTP failures against a real SMTP server, the one-click unsubscribe, the commands and the admin.
+(Real Celery workers on Redis: test_reminders_worker.py.)"""
+
+import smtplib
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import resolve
+from django.utils import timezone
+
+from accounts.models import ReminderDelivery, User
+from accounts.reminder_services import reminder_send, reminders_dispatch
+from accounts.reminders import (
+    build_reminder_message,
+    changes_digest,
+    eligible_users,
+    parse_period,
+    reminder_context,
+    user_ids_to_remind,
+)
+from accounts.tasks import send_monthly_reminders
+from accounts.unsubscribe import BadToken, make_token, read_token
+from roadmap.models import RoadmapChange, Topic, TopicProgress
+from roadmap.services import mark_topic, record_change, release_publish
+from tests.factories import ProjectFactory, UserFactory, build_roadmap
+
+PERIOD = "2026-11"
+Status = ReminderDelivery.Status
+
+
+def learner(username, *, opted_in=True, verified=True, active=True, **fields):
+    user = UserFactory(username=username, reminders_opt_in=opted_in, is_active=active, **fields)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    return user
+
+
+@pytest.fixture
+def ai_roadmap(db):
+    return build_roadmap(slug="ai-engineer", topics_per_step=6)
+
+
+@pytest.fixture
+def alice(db):
+    return learner("alice", display_name="Alice")
+
+
+@pytest.fixture
+def run_month(django_capture_on_commit_callbacks):
+    """Run the monthly task as beat does (eagerly here), with its after-commit enqueues executed."""
+
+    def run(period=PERIOD):
+        with django_capture_on_commit_callbacks(execute=True):
+            return send_monthly_reminders.apply(kwargs={"period": period}).get()
+
+    return run
+
+
+def _html(message):
+    return message.alternatives[0][0]
+
+
+# --- who gets it ------------------------------------------------------------------------------------
+
+
+def test_only_active_verified_opted_in_users_are_reminded(db):
+    alice = learner("alice")
+    learner("optout", opted_in=False)
+    learner("unverified", verified=False)
+    learner("inactive", active=False)
+    other_address = learner("moved")
+    # The verified address is not the one on the account: never write to an unconfirmed address.
+    EmailAddress.objects.filter(user=other_address).update(email="old@example.com")
+    UserFactory(username="noemailaddress")
+
+    assert list(eligible_users().values_list("username", flat=True)) == ["alice"]
+    assert list(user_ids_to_remind(PERIOD)) == [alice.pk]
+
+
+def test_users_already_sent_this_month_are_not_dispatched_again(db):
+    alice, bob, carol = learner("alice"), learner("bob"), learner("carol")
+    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.SENT)
+    ReminderDelivery.objects.create(user=bob, period=PERIOD, status=Status.FAILED, attempts=1)
+    ReminderDelivery.objects.create(user=carol, period="2026-10", status=Status.SENT)
+
+    assert list(user_ids_to_remind(PERIOD)) == [bob.pk, carol.pk]
+
+
+def test_dispatch_streams_ids_in_batches_after_commit(db, django_capture_on_commit_callbacks):
+    users = [learner(f"user{i}") for i in range(7)]
+    batches = []
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert reminders_dispatch(period=PERIOD, enqueue=batches.append, batch_size=3) == (7, 3)
+        assert batches == []
+    assert len(callbacks) == 3
+    assert batches == [[u.pk for u in users[:3]], [u.pk for u in users[3:6]], [users[6].pk]]
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026-1", "26-01", "2026-01-01", "next"])
+def test_bad_periods_are_refused(value):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        parse_period(value)
+
+
+# --- what it says ------------------------------------------------------------------------------------
+
+
+def test_email_is_multipart_with_one_click_unsubscribe_headers(ai_roadmap, alice, settings):
+    settings.SITE_URL = "https://roadmap.example.org"
+    message = build_reminder_message(alice, period=PERIOD)
+    mime = message.message()
+
+    assert message.to == ["alice@example.com"]
+    assert mime.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mime.get_payload()] == ["text/plain", "text/html"]
+    unsubscribe = f"https://roadmap.example.org/reminders/unsubscribe/{make_token(alice)}/"
+    assert mime["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert mime["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mime["Message-ID"] == f"<reminder.{PERIOD}.{alice.pk}@roadmap.example.org>"
+    assert unsubscribe in message.body
+    assert unsubscribe in _html(message)
+    assert "https://roadmap.example.org/dashboard/" in message.body
+    assert "https://roadmap.example.org/settings/" in message.body
+
+
+def test_email_tells_progress_plan_next_topics_and_portfolio(ai_roadmap, alice, settings):
+    settings.SITE_URL = "https://roadmap.example.org"
+    topics = list(Topic.objects.filter(step__roadmap=ai_roadmap).order_by("step__number", "order"))
+    for topic in topics[:4]:
+        mark_topic(user=alice, topic=topic, status=TopicProgress.Status.DONE)
+    # Three done in October (the month before the period), one in November.
+    TopicProgress.objects.filter(user=alice, topic__in=topics[:3]).update(
+        completed_at=datetime(2026, 10, 15, tzinfo=UTC)
+    )
+    TopicProgress.objects.filter(user=alice, topic=topics[3]).update(completed_at=datetime(2026, 11, 2, tzinfo=UTC))
+    ProjectFactory(owner=alice, visibility="public")
+    ProjectFactory(owner=alice, visibility="public", live_demo_url="https://demo.example.org/")
+    ProjectFactory(owner=alice)
+
+    context = reminder_context(alice, period=PERIOD)
+    message = build_reminder_message(alice, period=PERIOD)
+    text, html = message.body, _html(message)
+
+    assert context["completed_count"] == 3
+    assert context["completed_titles"] == [t.title for t in topics[:3]]
+    assert "In October you completed 3 topics:" in text
+    assert f"Overall progress: {context['progress'].percent}% (4 of 24 required topics)" in text
+    assert f"Your plan: {context['plan'].summary}." in text
+    assert message.subject == f"Your November 2026 update: {context['plan'].summary.lower()}"
+    next_three = topics[4:7]
+    assert [t["title"] for t in context["next_topics"]] == [t.title for t in next_three]
+    for topic in next_three:
+        url = f"https://roadmap.example.org/roadmaps/ai-engineer/steps/{topic.step.slug}/#topic-{topic.slug}"
+        assert url in text
+        assert f'href="{url}"' in html
+    assert context["portfolio"] | {"ideas_url": ""} == {"published": 2, "live": 1, "needed": 5, "ideas_url": ""}
+    assert "2 of 5 projects published" in text
+    assert "https://roadmap.example.org/roadmaps/ai-engineer/projects/" in text
+
+
+def test_changes_since_previous_reminder_grouped_capped_and_linked(ai_roadmap, alice, settings):
+    settings.SITE_URL = "https://roadmap.example.org"
+    ReminderDelivery.objects.create(
+        user=alice, period="2026-10", status=Status.SENT, sent_at=timezone.now() - timedelta(days=1)
+    )
+    RoadmapChange.objects.update(created_at=timezone.now() - timedelta(days=2))  # before the last reminder
+    release_publish(roadmap=ai_roadmap, version="2026.11", notes="**Agents** have their own step now.")
+    steps = list(ai_roadmap.steps.order_by("number"))
+    for step in steps:
+        record_change(roadmap=ai_roadmap, obj=step, action=RoadmapChange.Action.CHANGED, fields=["why"])
+    record_change(roadmap=ai_roadmap, obj=steps[0], action=RoadmapChange.Action.CHANGED, fields=["title"])
+    for topic in Topic.objects.filter(step=steps[0])[:5]:
+        record_change(roadmap=ai_roadmap, obj=topic, action=RoadmapChange.Action.CREATED)
+
+    message = build_reminder_message(alice, period=PERIOD)
+    text, html = message.body, _html(message)
+    digest = changes_digest(ai_roadmap, timezone.now() - timedelta(days=1))
+
+    assert [r.version for r in digest.releases] == ["2026.11"]
+    assert [(g.label, g.summary) for g in digest.groups] == [("Steps", "4 updated"), ("Topics", "5 added")]
+    assert [len(g.items) for g in digest.groups] == [3, 3]
+    assert digest.total == 9
+    assert digest.hidden == 3
+    assert "New version 2026.11" in text
+    assert "<strong>Agents</strong> have their own step now." in html
+    assert "* Steps: 4 updated" in text
+    assert f"https://roadmap.example.org{steps[3].get_absolute_url()}" in text
+    assert "...and 3 more. Every change: https://roadmap.example.org/roadmaps/ai-engineer/changes/" in text
+    assert 'href="https://roadmap.example.org/roadmaps/ai-engineer/changes/"' in html
+    assert "5 roadmap changes" not in message.subject
+    assert "10 roadmap changes" in message.subject
+
+
+def test_nothing_changed_says_so(ai_roadmap, alice):
+    ReminderDelivery.objects.create(user=alice, period="2026-10", status=Status.SENT, sent_at=timezone.now())
+
+    message = build_reminder_message(alice, period=PERIOD)
+
+    assert "Nothing changed since your last update." in message.body
+    assert "Nothing changed since your last update." in _html(message)
+    assert "roadmap change" not in message.subject
+
+
+def test_user_text_is_escaped_in_html(ai_roadmap, db):
+    user = learner("mallory", display_name="<script>alert(1)</script>")
+
+    html = _html(build_reminder_message(user, period=PERIOD))
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_composing_takes_constant_queries(ai_roadmap, django_assert_max_num_queries, size):
+    user = learner(f"size{size}")
+    for topic in Topic.objects.all()[: size * 3]:
+        mark_topic(user=user, topic=topic, status=TopicProgress.Status.DONE)
+        record_change(roadmap=ai_roadmap, obj=topic, action=RoadmapChange.Action.CHANGED, fields=["title"])
+    with django_assert_max_num_queries(12):
+        build_reminder_message(user, period=PERIOD)
+
+
+# --- the token ------------------------------------------------------------------------------------
+
+
+def test_token_names_its_user_and_cannot_be_forged(db):
+    alice, bob = learner("alice"), learner("bob")
+    token = make_token(alice)
+
+    assert read_token(token) == alice.pk
+    payload, signature = token.rsplit(":", 1)
+    bob_payload = make_token(bob).rsplit(":", 1)[0]
+    for bad in [f"{bob_payload}:{signature}", f"{payload}:{signature[:-1]}x", "", "abc", payload]:
+        with pytest.raises(BadToken):
+            read_token(bad)
+
+
+def test_token_from_another_salt_is_refused(db):
+    from django.core import signing
+
+    alice = learner("alice")
+    other = signing.Signer(salt="something.else").sign_object({"u": alice.pk}, compress=True)
+
+    with pytest.raises(BadToken):
+        read_token(other)
+
+
+# --- unsubscribe --------------------------------------------------------------------------------------
+
+
+def _url(user):
+    return f"/reminders/unsubscribe/{make_token(user)}/"
+
+
+def test_unsubscribe_get_shows_confirmation_and_changes_nothing(alice, client):
+    response = client.get(_url(alice))
+
+    assert response.status_code == 200
+    assert b"Unsubscribe from the monthly email?" in response.content
+    assert b'<form method="post"' in response.content
+    alice.refresh_from_db()
+    assert alice.reminders_opt_in is True
+
+
+def test_one_click_post_without_cookies_or_csrf_unsubscribes(alice):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(_url(alice), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert b"You are unsubscribed" in response.content
+    alice.refresh_from_db()
+    assert alice.reminders_opt_in is False
+    # Idempotent: again, and as multipart, same answer and nothing else changes.
+    again = client.post(_url(alice), {"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200
+    assert b"You are unsubscribed" in again.content
+    assert User.objects.get(pk=alice.pk).reminders_opt_in is False
+
+
+def test_unsubscribe_touches_only_the_tokens_user(alice, db):
+    bob = learner("bob")
+
+    Client(enforce_csrf_checks=True).post(_url(alice))
+
+    assert User.objects.get(pk=bob.pk).reminders_opt_in is True
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_tampered_token_gets_a_clear_400_page(alice, method):
+    token = make_token(alice)
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+
+    response = getattr(Client(enforce_csrf_checks=True), method)(f"/reminders/unsubscribe/{tampered}/")
+
+    assert response.status_code == 400
+    assert b"This unsubscribe link is not valid" in response.content
+    assert b"site-header" in response.content
+    assert User.objects.get(pk=alice.pk).reminders_opt_in is True
+
+
+def test_unsubscribed_user_is_skipped_next_month(run_month, ai_roadmap, alice):
+    bob = learner("bob")
+    run_month("2026-10")
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "bob@example.com"]
+
+    Client().post(_url(alice))
+    mail.outbox.clear()
+    run_month()
+
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert not ReminderDelivery.objects.filter(user=alice, period=PERIOD).exists()
+
+
+def test_unsubscribe_closes_a_pending_retry(alice):
+    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.FAILED, attempts=1, error="451")
+
+    Client().post(_url(alice))
+    result = reminder_send(user_id=alice.pk, period=PERIOD)
+
+    assert result.outcome == "ineligible"
+    assert ReminderDelivery.objects.get(user=alice).status == Status.SKIPPED
+    assert mail.outbox == []
+
+
+# --- exactly once, in one process -------------------------------------------------------------------------
+
+
+def test_month_sent_once_even_when_run_twice(run_month, ai_roadmap, db):
+    users = [learner(f"user{i}") for i in range(5)]
+    learner("optout", opted_in=False)
+
+    run_month()
+    run_month()
+    for user in users:
+        assert reminder_send(user_id=user.pk, period=PERIOD).outcome == "done"
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    deliveries = ReminderDelivery.objects.filter(period=PERIOD)
+    assert {(d.status, d.attempts, d.error) for d in deliveries} == {(Status.SENT, 1, "")}
+    assert all(d.sent_at is not None for d in deliveries)
+
+
+def test_a_fresh_claim_held_by_another_worker_is_left_alone(alice, settings):
+    now = timezone.now()
+    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.SENDING, claimed_at=now, attempts=1)
+
+    result = reminder_send(user_id=alice.pk, period=PERIOD)
+
+    assert result.outcome == "busy"
+    assert settings.REMINDER_CLAIM_LEASE <= result.retry_after <= settings.REMINDER_CLAIM_LEASE + 1
+    assert mail.outbox == []
+
+
+def test_an_abandoned_claim_is_taken_over_after_its_lease(alice, settings):
+    stale = timezone.now() - timedelta(seconds=settings.REMINDER_CLAIM_LEASE + 1)
+    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.SENDING, claimed_at=stale, attempts=1)
+
+    assert reminder_send(user_id=alice.pk, period=PERIOD).outcome == "sent"
+
+    assert len(mail.outbox) == 1
+    delivery = ReminderDelivery.objects.get(user=alice)
+    assert (delivery.status, delivery.attempts) == (Status.SENT, 2)
+
+
+def test_a_handed_over_message_is_never_sent_again(alice, settings):
+    """The worker died after handing the message to the server: counted as sent, not resent."""
+    stale = timezone.now() - timedelta(seconds=settings.REMINDER_CLAIM_LEASE + 1)
+    ReminderDelivery.objects.create(
+        user=alice, period=PERIOD, status=Status.SENDING, claimed_at=stale, sent_at=stale, attempts=1
+    )
+
+    assert reminder_send(user_id=alice.pk, period=PERIOD).outcome == "done"
+
+    assert mail.outbox == []
+    delivery = ReminderDelivery.objects.get(user=alice)
+    assert delivery.status == Status.SENT
+    assert "handing the message to the SMTP server" in delivery.error
+
+
+# --- SMTP, against a real server --------------------------------------------------------------------------
+
+
+def test_smtp_server_receives_one_message_per_user(run_month, ai_roadmap, smtp_settings, db):
+    users = [learner(f"user{i}") for i in range(3)]
+
+    run_month()
+    run_month()
+
+    assert smtp_settings.recipients == {u.email: 1 for u in users}
+    received = smtp_settings.messages[0]
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert received.get_body(("plain",)).get_content().startswith("Hi ")
+    assert "<html" in received.get_body(("html",)).get_content()
+
+
+def test_smtp_refusing_for_a_while_retries_then_sends_once(run_month, ai_roadmap, smtp_settings, settings, db):
+    users = [learner(f"user{i}") for i in range(3)]
+    # Eager tasks retry at once: refuse the first four DATA commands, then accept.
+    refusals = iter(range(4))
+    smtp_settings.refusal = lambda: "451 4.3.0 Try again later" if next(refusals, None) is not None else ""
+
+    run_month()
+
+    assert smtp_settings.recipients == {u.email: 1 for u in users}
+    deliveries = list(ReminderDelivery.objects.filter(period=PERIOD).order_by("user_id"))
+    assert [d.status for d in deliveries] == [Status.SENT] * 3
+    assert sum(d.attempts for d in deliveries) == 3 + 4
+    assert {d.error for d in deliveries} == {""}
+
+
+def test_smtp_refusing_for_good_ends_failed_with_the_error_kept(run_month, ai_roadmap, smtp_settings, settings, alice):
+    settings.REMINDER_MAX_RETRIES = 2
+    smtp_settings.refuse("451 4.3.0 Mailbox busy")
+
+    run_month()
+
+    delivery = ReminderDelivery.objects.get(user=alice)
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 3)
+    assert delivery.error == "SMTPDataError: 451 4.3.0 Mailbox busy"
+    assert delivery.sent_at is None
+    assert smtp_settings.count == 0
+
+    # The server is back: a rerun of the month sends it, once.
+    smtp_settings.accept()
+    run_month()
+    run_month()
+    assert smtp_settings.recipients == {"alice@example.com": 1}
+    assert ReminderDelivery.objects.get(user=alice).status == Status.SENT
+
+
+def test_smtp_server_down_is_retried_and_kept_as_failed(run_month, ai_roadmap, settings, alice):
+    from tests.smtp import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.REMINDER_MAX_RETRIES = 1
+
+    run_month()
+
+    delivery = ReminderDelivery.objects.get(user=alice)
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 2)
+    assert delivery.error.startswith("ConnectionRefusedError")
+
+
+def test_a_rejected_recipient_is_not_retried(run_month, ai_roadmap, smtp_settings, alice, monkeypatch):
+    def refuse(self, recip, options=()):
+        return 550, b"5.1.1 No such user"
+
+    monkeypatch.setattr(smtplib.SMTP, "rcpt", refuse)
+
+    run_month()
+
+    delivery = ReminderDelivery.objects.get(user=alice)
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 1)
+    assert delivery.error == "alice@example.com: 550 5.1.1 No such user"
+
+
+def test_losing_the_claim_before_handoff_sends_nothing(ai_roadmap, smtp_settings, alice, monkeypatch, settings):
+    """A worker too slow to hand over within its lease must not send: another may have taken over."""
+    from accounts import reminder_services
+
+    real_claim = reminder_services._claim
+
+    def claim_then_stall(delivery_id):
+        delivery = real_claim(delivery_id)
+        # Another worker takes over while this one renders.
+        ReminderDelivery.objects.filter(pk=delivery_id).update(claimed_at=timezone.now() + timedelta(microseconds=1))
+        return delivery
+
+    monkeypatch.setattr(reminder_services, "_claim", claim_then_stall)
+
+    result = reminder_send(user_id=alice.pk, period=PERIOD)
+
+    assert result.outcome == "busy"
+    assert smtp_settings.count == 0
+    assert ReminderDelivery.objects.get(user=alice).sent_at is None
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+def test_send_reminders_dry_run_lists_and_sends_nothing(ai_roadmap, db):
+    learner("alice"), learner("bob"), learner("optout", opted_in=False)
+    out = StringIO()
+
+    call_command("send_reminders", "--period", PERIOD, "--dry-run", stdout=out)
+
+    assert out.getvalue() == f"{PERIOD}: 2 user(s) would get the reminder.\n  alice\n  bob\n"
+    assert mail.outbox == []
+    assert not ReminderDelivery.objects.exists()
+
+
+def test_send_reminders_catches_up_only_the_missing(ai_roadmap, db, django_capture_on_commit_callbacks):
+    alice, bob = learner("alice"), learner("bob")
+    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.SENT, sent_at=timezone.now())
+    out = StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", "--period", PERIOD, stdout=out)
+
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert f"{PERIOD}: 1 user(s) in 1 batch(es) queued for sending." in out.getvalue()
+
+
+def test_send_reminders_for_one_user(ai_roadmap, alice):
+    out = StringIO()
+    call_command("send_reminders", "--user", "ALICE", "--period", PERIOD, stdout=out)
+    call_command("send_reminders", "--user", "alice", "--period", PERIOD, stdout=out)
+
+    assert len(mail.outbox) == 1
+    assert out.getvalue().splitlines() == [
+        f"{PERIOD}: sent to alice@example.com.",
+        f"{PERIOD}: alice already has this month's reminder (or it ran out of attempts).",
+    ]
+
+
+def test_send_reminders_refuses_bad_input(db):
+    learner("optout", opted_in=False)
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("send_reminders", "--period", "2026-13")
+    with pytest.raises(CommandError, match="No user"):
+        call_command("send_reminders", "--user", "nobody")
+    with pytest.raises(CommandError, match="does not get reminders"):
+        call_command("send_reminders", "--user", "optout")
+
+
+def test_preview_reminder_prints_the_email_and_records_nothing(ai_roadmap, alice):
+    out = StringIO()
+
+    call_command("preview_reminder", "alice", "--period", PERIOD, stdout=out)
+
+    text = out.getvalue()
+    assert "To: alice@example.com" in text
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in text
+    assert "Hi Alice," in text
+    assert mail.outbox == []
+    assert not ReminderDelivery.objects.exists()
+
+
+# --- links --------------------------------------------------------------------------------------------
+
+
+def test_every_link_in_the_email_resolves(ai_roadmap, alice, settings, client):
+    import re
+
+    message = build_reminder_message(alice, period=PERIOD)
+    urls = set(re.findall(r'href="([^"]+)"', _html(message)))
+
+    assert len(urls) >= 8
+    for url in urls:
+        assert url.startswith(settings.SITE_URL)
+        path = urlsplit(url).path
+        resolve(path)  # raises Resolver404 for a dead link
+        if "/unsubscribe/" in path or path.startswith("/roadmaps/"):
+            assert client.get(path).status_code == 200, path
+
+
+# --- admin --------------------------------------------------------------------------------------------
+
+
+def test_admin_lists_deliveries_with_status_and_error(ai_roadmap, staff, alice, client):
+    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.FAILED, attempts=6, error="451 busy")
+    client.force_login(staff)
+
+    response = client.get("/admin/accounts/reminderdelivery/?status__exact=failed")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "451 busy" in content
+    assert "Preview any user&#x27;s email" in content or "Preview any user's email" in content
+
+
+def test_admin_previews_any_users_email(ai_roadmap, staff, alice, client):
+    client.force_login(staff)
+
+    lookup = client.get("/admin/accounts/reminderdelivery/preview/", {"q": "alice@example.com"})
+    page = client.get(lookup.url, {"period": PERIOD})
+    html = client.get(f"{lookup.url}html/", {"period": PERIOD})
+
+    assert lookup.url == f"/admin/accounts/reminderdelivery/preview/{alice.pk}/"
+    assert page.status_code == 200
+    assert "Hi Alice," in page.content.decode()
+    assert "List-Unsubscribe-Post" in page.content.decode()
+    assert html.status_code == 200
+    assert b"here is your month" in html.content
+    assert "script-src" not in html["Content-Security-Policy"]
+    assert "default-src 'none'" in html["Content-Security-Policy"]
+    assert not ReminderDelivery.objects.exists()
+
+
+def test_admin_preview_is_for_staff_only(alice, client):
+    client.force_login(alice)
+
+    response = client.get(f"/admin/accounts/reminderdelivery/preview/{alice.pk}/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def test_admin_retry_action_reopens_failed_deliveries(staff, alice, client):
+    delivery = ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.FAILED, attempts=10)
+    client.force_login(staff)
+
+    client.post("/admin/accounts/reminderdelivery/", {"action": "retry_deliveries", "_selected_action": [delivery.pk]})
+
+    assert ReminderDelivery.objects.get(pk=delivery.pk).status == Status.PENDING
+    assert list(user_ids_to_remind(PERIOD)) == [alice.pk]

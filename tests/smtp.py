@@ -1,0 +1,95 @@
+"""A real SMTP server for tests and the benchmark: aiosmtpd on a free loopback port, in a thread.
+
+It keeps every accepted message, can refuse for a while (a 4xx or 5xx reply to DATA, as a server
+that is overloaded or misconfigured does), and can be slowed down to widen the moment a worker is
+in the middle of a send.
+"""
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+import time
+from collections import Counter
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, server):
+        self.server = server
+
+    async def handle_DATA(self, smtp, session, envelope):
+        server = self.server
+        if server.delay:
+            await asyncio.sleep(server.delay)
+        reply = server.refusal()
+        if reply:
+            server.refused += 1
+            return reply
+        server.record(envelope)
+        return "250 2.0.0 OK: queued"
+
+
+class SMTPServer:
+    """Start with start(); `messages` (parsed email.message.EmailMessage), `recipients` (a Counter),
+    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`. With keep=False only the
+    count is kept (the benchmark's sink)."""
+
+    def __init__(self, *, keep: bool = True):
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.keep = keep
+        self.messages: list = []
+        self.recipients: Counter = Counter()
+        self.count = 0
+        self.refused = 0
+        self.delay = 0.0
+        self._refuse_reply = ""
+        self._refuse_until = 0.0
+        self._lock = threading.Lock()
+        self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, ready_timeout=10)
+
+    def start(self):
+        self._controller.start()
+        return self
+
+    def stop(self):
+        self._controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def refuse(self, reply: str = "451 4.3.0 Try again later", *, seconds: float | None = None):
+        """Answer DATA with `reply` (for `seconds`, or until accept())."""
+        self._refuse_reply = reply
+        self._refuse_until = time.monotonic() + seconds if seconds is not None else float("inf")
+
+    def accept(self):
+        self._refuse_reply, self._refuse_until = "", 0.0
+
+    def refusal(self) -> str:
+        return self._refuse_reply if time.monotonic() < self._refuse_until else ""
+
+    def record(self, envelope):
+        with self._lock:
+            self.count += 1
+            self.recipients.update(addr.lower() for addr in envelope.rcpt_tos)
+            if self.keep:
+                self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.count >= count:
+                return True
+            time.sleep(0.05)
+        return self.count >= count
