@@ -1,11 +1,41 @@
-from allauth.account.adapter import DefaultAccountAdapter
-from django import forms
+"""allauth hooks: our username rules at sign-up, and a GitHub sign-up that fills in the profile."""
 
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.core.exceptions import ValidationError
+
+from accounts.forms import validate_username
 from accounts.models import RESERVED_USERNAMES
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "username_taken": "That username is taken (usernames are unique regardless of upper and lower case).",
+        "username_blacklisted": "That username is reserved for the site's own pages. Please choose another.",
+    }
+
     def clean_username(self, username, shallow=False):
-        if username.lower() in RESERVED_USERNAMES:
-            raise forms.ValidationError("That username is reserved. Please choose another.")
-        return super().clean_username(username, shallow=shallow)
+        """The model's format rules (allauth runs the field's validators), then ours: reserved words are
+        refused and uniqueness ignores case. `shallow` (while generating a name for a GitHub sign-up)
+        skips the database."""
+        username = super().clean_username(username, shallow=True)
+        if shallow:
+            if username.lower() in RESERVED_USERNAMES:
+                raise self.validation_error("username_blacklisted")
+            return username
+        return validate_username(username)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request, sociallogin, data):
+        """A GitHub sign-up proposes the GitHub login as username and records it as the GitHub profile."""
+        user = super().populate_user(request, sociallogin, data)
+        login = (sociallogin.account.extra_data or {}).get("login", "")
+        if sociallogin.account.provider == "github" and login:
+            try:
+                user._meta.get_field("github_username").run_validators(login)
+            except ValidationError:
+                return user
+            user.github_username = login
+        return user

@@ -294,3 +294,21 @@ def user_export(user: User) -> dict:
             for token in ApiToken.objects.filter(user=user).order_by("created_at")
         ],
     }
+
+
+def recent_completions(user, roadmap: Roadmap, *, days: int = 30, limit: int = 8) -> list[TopicProgress]:
+    """The learner's most recently finished topics of the last `days` days, newest first. One query."""
+    since = timezone.now() - timedelta(days=days)
+    rows = list(
+        TopicProgress.objects.filter(
+            user=user,
+            topic__step__roadmap=roadmap,
+            status__in=roadmap_selectors.DONE_STATES,
+            completed_at__gte=since,
+        )
+        .select_related("topic__step")
+        .order_by("-completed_at", "-id")[:limit]
+    )
+    for row in rows:
+        row.topic.step.roadmap = roadmap
+    return rows

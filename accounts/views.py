@@ -1,20 +1,101 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The signed-in learner's pages: the dashboard, the settings page, the data export and account
+deletion."""
 
+from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from accounts import selectors as account_selectors
+from accounts import services
+from accounts.forms import DeleteAccountForm, SettingsForm
+from accounts.models import User
 from roadmap import selectors
 
 
 @login_required
 def dashboard(request):
+    user = request.user
     roadmap = selectors.default_roadmap()
-    progress = selectors.progress_for(request.user, roadmap) if roadmap else None
+    context = {"roadmap": roadmap}
+    if roadmap is not None:
+        progress = selectors.progress_for(user, roadmap)
+        context.update(
+            progress=progress,
+            started=bool(progress.status),
+            phases=selectors.phases_with_steps(roadmap),
+            plan=selectors.plan_status(user, roadmap, progress=progress),
+            next_topics=selectors.next_topics(user, roadmap, progress=progress),
+            activity=account_selectors.activity(user),
+            recent=account_selectors.recent_completions(user, roadmap),
+            metrics=account_selectors.success_metrics(user, roadmap, progress=progress),
+        )
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+def settings_page(request):
+    # The form edits a copy: a rejected form must not leave its invalid values on request.user (the
+    # page header shows the username).
+    copy = User.objects.get(pk=request.user.pk)
+    form = SettingsForm(request.POST or None, instance=copy)
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            changed = services.settings_update(user=request.user, changes=changes)
+            messages.success(request, "Your settings are saved." if changed else "Nothing changed.")
+            return redirect("settings")
+        messages.error(request, "Please correct the fields marked below. Nothing was saved.")
     return render(
         request,
-        "accounts/dashboard.html",
+        "accounts/settings.html",
         {
-            "roadmap": roadmap,
-            "progress": progress,
-            "phases": selectors.phases_with_steps(roadmap) if roadmap else [],
-            "next_topics": selectors.next_topics(request.user, roadmap, progress=progress) if roadmap else [],
+            "form": form,
+            "emails": EmailAddress.objects.filter(user=request.user).order_by("-primary", "email"),
+            "mfa_enabled": Authenticator.objects.filter(user=request.user).exists(),
+            "social_accounts": SocialAccount.objects.filter(user=request.user).order_by("provider"),
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
+
+
+@login_required
+@require_GET
+def export_data(request):
+    """Everything we hold about the learner, as one JSON file download."""
+    data = account_selectors.user_export(request.user)
+    filename = f"ai-engineer-roadmap-{request.user.username}-{timezone.localdate():%Y-%m-%d}.json"
+    response = JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@login_required
+@reauthentication_required
+def delete_account(request):
+    """Delete the account, after a fresh password (or GitHub / two-factor) check and typing the username."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.account_delete(user=request.user)
+        logout(request)
+        messages.success(request, "Your account and everything in it has been deleted. Goodbye, and good luck!")
+        return redirect("roadmap:home")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "accounts/delete_account.html", {"form": form}, status=status)
+
+
+def too_many_requests(request, exception=None):
+    """The 429 page (handler429: allauth's rate limits answer through it), in the site's design."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -155,6 +155,16 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# The "monthly update email" question on the sign-up form (default on).
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# One address per account; changing it sends a verification to the new one, after a fresh password.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
@@ -228,6 +238,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="10000/minute" if DEBUG else "1200/minute"),
     },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # OPTIONS answers 405: the schema at /api/schema/ describes every operation.
+    "DEFAULT_METADATA_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
@@ -11,11 +12,13 @@ from config.sitemaps import SITEMAPS
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
-handler429 = "config.views.too_many_requests"
+handler429 = "accounts.views.too_many_requests"
 handler500 = "config.views.server_error"
 
 admin.site.site_header = f"{settings.SITE_NAME} admin"
 admin.site.site_title = settings.SITE_NAME
+# The admin's login goes through allauth's: the same rate limits, verification and two-factor check.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -1,0 +1,113 @@
+"""The learner's dashboard: progress, plan vs actual, next topics, activity, success metrics, empty
+state, and a query count that does not grow with the amount of content or progress."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap.models import Roadmap, Topic, TopicProgress
+from roadmap.services import mark_topic
+from tests.factories import UserFactory, build_roadmap
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_needs_login(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_new_learner_sees_how_to_start(client, roadmap, user):
+    client.force_login(user)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Start with step 1" in page
+    assert "Start step 1: Programming Fundamentals (Python)" in page
+    assert 'href="/roadmaps/ai-engineer/steps/python/"' in page
+    assert "On track" in page
+    assert "Month 1 of 12" in page
+    assert "Nothing finished in the last 30 days." in page
+    assert "5+ substantial projects in portfolio" in page
+
+
+def test_dashboard_shows_progress_next_topics_and_activity(client, roadmap, user):
+    topics = list(Topic.objects.filter(step__slug="python").order_by("order"))
+    for topic in topics[:2]:
+        mark_topic(user=user, topic=topic, status=TopicProgress.Status.DONE)
+    mark_topic(user=user, topic=topics[2], status=TopicProgress.Status.LEARNING)
+    client.force_login(user)
+    response = client.get(reverse("dashboard"))
+    page = response.content.decode()
+    assert "Start with step 1" not in page
+    total = response.context["progress"].overall.total
+    assert f"2 of {total}" in page
+    next_titles = [t.title for t in response.context["next_topics"]]
+    # The rest of step 1 (the topic being learnt first), then step 2 in order.
+    assert len(topics) == 6
+    assert next_titles == [t.title for t in topics[2:6]] + ["Matrices"]
+    assert f'href="/roadmaps/ai-engineer/steps/python/#topic-{topics[2].slug}"' in page
+    assert response.context["activity"]["last_30_days"] == 2
+    assert "topics finished in the last 30 days" in page
+    assert topics[0].title in page  # recently finished
+    assert response.context["plan"].actual_percent == round(200 / total)
+
+
+def test_dashboard_is_only_about_the_signed_in_learner(client, roadmap, owner, outsider):
+    topic = Topic.objects.filter(step__slug="python").first()
+    mark_topic(user=owner, topic=topic, status=TopicProgress.Status.DONE)
+    client.force_login(outsider)
+    response = client.get(reverse("dashboard"))
+    assert response.context["progress"].overall.done == 0
+    assert "Start with step 1" in response.content.decode()
+
+
+def _fill(user, roadmap, fraction):
+    topics = list(Topic.objects.filter(step__roadmap=roadmap).order_by("step__number", "order"))
+    chosen = topics[: int(len(topics) * fraction)]
+    now = timezone.now()
+    TopicProgress.objects.bulk_create(
+        TopicProgress(
+            user=user,
+            topic=topic,
+            status=TopicProgress.Status.DONE,
+            note="a note",
+            note_html="<p>a note</p>",
+            started_at=now - timedelta(days=i % 300),
+            completed_at=now - timedelta(days=i % 300),
+        )
+        for i, topic in enumerate(chosen)
+    )
+
+
+def _page_url(page, roadmap):
+    return {
+        "dashboard": reverse("dashboard"),
+        "roadmap": reverse("roadmap:detail", args=[roadmap.slug]),
+        "step": reverse("roadmap:step", args=[roadmap.slug, "step-1"]),
+    }[page]
+
+
+@pytest.mark.parametrize("page", ["dashboard", "roadmap", "step"])
+def test_query_count_is_the_same_for_1x_and_10x_content_and_progress(client, django_assert_max_num_queries, page):
+    small = build_roadmap(steps_per_phase=1, topics_per_step=3, optional_steps=1, slug="ai-engineer")
+    user = UserFactory()
+    _fill(user, small, 0.5)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_page_url(page, small)).status_code == 200
+    budget = len(queries)
+
+    # Ten times the steps, ten times the topics per step (100x topics), half of them done with notes.
+    Roadmap.objects.filter(pk=small.pk).update(slug="old", published=False)
+    large = build_roadmap(steps_per_phase=10, topics_per_step=30, optional_steps=1, slug="ai-engineer")
+    _fill(user, large, 0.5)
+    assert TopicProgress.objects.filter(user=user, topic__step__roadmap=large).count() >= 600
+    with django_assert_max_num_queries(budget):
+        response = client.get(_page_url(page, large))
+    assert response.status_code == 200
+    if page == "dashboard":
+        assert response.context["roadmap"] == large
