@@ -17,16 +17,20 @@ conditional UPDATE that changes exactly one row, and the claim's `claimed_at` is
 5. accept  send the final "." and read the reply. 250 -> status sent. A 4xx/5xx reply -> status
            failed (sent_at cleared, error kept), retried with exponential backoff.
 
-The crash window. A worker can die at any moment. Before step 4 nothing was accepted by the server,
-and the row is taken over when its lease expires: the user still gets exactly one email. After step
-4 the row says "handed over" and is never claimed again: if the worker dies between the handoff and
-writing "sent", the row is later closed as sent with a note. The one moment where this loses an
-email instead of sending it twice is between committing step 4 and writing the five bytes of the
-final "." to the socket -- microseconds, instead of the usual window of a whole SMTP transaction.
-We chose to err on the side of never sending twice: a duplicate reaches the learner's inbox and
-cannot be taken back, a rare miss is visible in the admin ("sending" rows and notes) and costs one
-month's summary. The same rule covers a connection that breaks after the final "." was written
-(the server may have accepted it): counted as sent, with the error noted.
+The crash window. A worker can die at any moment. Before step 4 nothing was handed over, and the
+row is taken over when its lease expires: the user still gets exactly one email. After step 4 the
+row is never claimed again; if the worker dies before writing "sent", the row is later closed as
+sent with a note. What is left is inherent to SMTP (RFC 1047): between the final "." and the
+server's 250 reply, only the server knows whether it took the message. The two ways to be wrong are
+"resend" (duplicate if the server had accepted: the window from its acceptance to our "sent" commit)
+and "don't resend" (a miss if it had not: the window from our handoff commit to its acceptance, i.e.
+the final "." in flight plus the server's end-of-data work). Both windows are well under a
+millisecond on a local relay, against the many milliseconds a send spends before the handoff
+(rendering, queries, MAIL/RCPT/DATA). We err on the side of never sending twice: a duplicate
+reaches the learner's inbox and cannot be taken back, while a rare miss is visible in the admin
+(the note on the row) and costs one month's summary. The same rule covers a connection that breaks
+after the final "." was written: counted as sent, with the error noted. The Message-ID is fixed per
+(user, period), so in the other direction a copy sent twice by hand is still recognisable.
 
 Non-SMTP backends (console in development, locmem in tests) have no final ".": the handoff is
 committed just before the backend is called.

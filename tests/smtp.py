@@ -26,10 +26,15 @@ class _Handler:
     def __init__(self, server):
         self.server = server
 
+    async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):
+        # A slow server before the end of the message: a worker killed now has handed nothing over.
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, smtp, session, envelope):
         server = self.server
-        if server.delay:
-            await asyncio.sleep(server.delay)
         reply = server.refusal()
         if reply:
             server.refused += 1
@@ -40,7 +45,7 @@ class _Handler:
 
 class SMTPServer:
     """Start with start(); `messages` (parsed email.message.EmailMessage), `recipients` (a Counter),
-    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`. With keep=False only the
+    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`; `delay` slows each RCPT. With keep=False only the
     count is kept (the benchmark's sink)."""
 
     def __init__(self, *, keep: bool = True):
