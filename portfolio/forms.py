@@ -18,6 +18,7 @@ class ProjectForm(forms.Form):
 
     title = forms.CharField(max_length=m.TITLE_MAX)
     overview = forms.CharField(
+        label="Problem and solution",
         required=False,
         max_length=m.OVERVIEW_MAX,
         widget=forms.Textarea(attrs={"rows": 8, "data-preview": "overview"}),
@@ -36,6 +37,7 @@ class ProjectForm(forms.Form):
         max_length=m.URL_MAX,
         assume_scheme="https",
         validators=[http_url_validator],
+        error_messages={"invalid": http_url_validator.message},
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
     repository_url = forms.URLField(
@@ -44,6 +46,7 @@ class ProjectForm(forms.Form):
         max_length=m.URL_MAX,
         assume_scheme="https",
         validators=[http_url_validator],
+        error_messages={"invalid": http_url_validator.message},
         widget=forms.URLInput(attrs={"placeholder": "https://github.com/you/project"}),
     )
     tier = forms.ChoiceField(choices=Project.Tier.choices)
@@ -78,9 +81,7 @@ class ProjectForm(forms.Form):
                 widget=forms.TextInput(attrs={"list": "tech-tools", "autocomplete": "off", "data-tags": key}),
             )
         self.fields["skills"].queryset = (
-            Step.objects.filter(roadmap__published=True)
-            .select_related("phase")
-            .order_by("roadmap_id", "phase__order", "number")
+            Step.objects.filter(roadmap__published=True).select_related("phase").order_by("roadmap_id", "number")
         )
 
     def tech_fields(self):
