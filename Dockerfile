@@ -27,4 +27,4 @@ EXPOSE 8000
 # JSON with their request id, so gunicorn's own access log stays off.
 ENV WEB_CONCURRENCY=2
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", \
-     "--timeout", "30", "--graceful-timeout", "30", "--max-requests", "2000", "--max-requests-jitter", "200"]
+     "--timeout", "30", "--graceful-timeout", "30"]

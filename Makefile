@@ -33,8 +33,14 @@ run: load
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# axe-core for the accessibility tests, from package-lock.json. Without npm those tests skip locally
+# (and fail in CI, where .ci/run makes sure npm is there).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility tests will be skipped"; fi
+
 ## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set).
-test: install-dev
+test: install-dev node_modules/.package-lock.json
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -54,6 +60,11 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+## HTTP benchmark: gunicorn + PostgreSQL + Redis + seed_demo data under wrk, against a bare Django view.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/http.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -6,14 +6,15 @@ URL and on the content, never on who asks. `cache_anonymous_page` serves such re
 304 (ETag / Last-Modified), and renders the view only on a miss. A request with a session cookie
 always gets a freshly rendered, private page.
 
-Invalidation never deletes pages: every key embeds the current value of one or more *version keys*
-("roadmap" for roadmap content, "user:<username>" for one learner's public pages), and a change bumps
-the versions it affects, so the old pages are simply never read again and expire on their own.
+Invalidation never deletes pages: each cached page records the values of the *version keys* it was
+rendered at ("roadmap" for roadmap content, "user:<username>" for one learner's public pages), read
+in the same round trip as the page itself. A change bumps the versions it affects, so a page whose
+recorded versions differ from the current ones is rendered again and replaced.
 
     roadmap content  -> bump_roadmap_pages()  (called by roadmap.services.record_change, which the
                         admin, the loader and release publishing all go through)
-    a learner's data -> bump_user_pages(username)  (portfolio services call it when a project, the
-                        profile or the public-page switches change)
+    a learner's data -> bump_user_pages(username)  (portfolio services, settings_update and the
+                        progress services call it when what a public page shows changes)
 """
 
 import functools
@@ -75,16 +76,18 @@ def bump_user_pages(username: str) -> None:
     bump_pages(user_scope(username))
 
 
-def _versions(scopes: Iterable[str]) -> str:
-    keys = [_VERSION_PREFIX + scope for scope in scopes]
-    found = cache.get_many(keys)
-    missing = {key: _new_version() for key in keys if key not in found}
-    for key, value in missing.items():
-        # add() so that two processes that both found no version agree on the first one written.
-        if not cache.add(key, value, timeout=None):
-            value = cache.get(key) or value
-        found[key] = value
-    return ".".join(found[key] for key in keys)
+def _versions(keys: list[str], found: dict) -> list[str]:
+    """The current version of each key, from `found` (one read for all), creating any missing one."""
+    versions = []
+    for key in keys:
+        value = found.get(key)
+        if value is None:
+            # add() so that two processes that both found no version agree on the first one written.
+            value = _new_version()
+            if not cache.add(key, value, timeout=None):
+                value = cache.get(key) or value
+        versions.append(value)
+    return versions
 
 
 def _is_anonymous_for_sure(request) -> bool:
@@ -149,12 +152,15 @@ def cache_anonymous_page(
             # Never touch the session for a visitor who has none.
             request.user = AnonymousUser()
             page_scopes = scopes(request, *args, **kwargs) if callable(scopes) else scopes
+            version_keys = [_VERSION_PREFIX + scope for scope in page_scopes]
             query = "&".join(f"{name}={request.GET.get(name, '')}" for name in query_params if name in request.GET)
-            raw_key = f"{_versions(page_scopes)}|{request.path}|{query}"
-            key = _PAGE_PREFIX + hashlib.sha256(raw_key.encode()).hexdigest()
+            key = _PAGE_PREFIX + hashlib.sha256(f"{request.path}|{query}".encode()).hexdigest()
 
-            entry = cache.get(key)
-            if entry is not None:
+            # One round trip: the page and the versions it must have been rendered at.
+            found = cache.get_many([*version_keys, key])
+            versions = _versions(version_keys, found)
+            entry = found.get(key)
+            if entry is not None and entry["versions"] == versions:
                 response = _page_response(entry)
                 conditional = get_conditional_response(
                     request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
@@ -168,6 +174,8 @@ def cache_anonymous_page(
                 response = response.render()
             content = response.content
             entry = {
+                # Read before rendering: if content changes meanwhile, this entry is born stale.
+                "versions": versions,
                 "status": response.status_code,
                 "content": content,
                 "headers": {name: value for name, value in response.items() if name.lower() not in _OWN_HEADERS},

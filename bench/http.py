@@ -1,0 +1,450 @@
+#!/usr/bin/env python
+"""HTTP benchmark: the site under gunicorn with PostgreSQL, Redis and seed_demo data, driven by wrk on
+loopback, side by side with a bare Django view under the same gunicorn settings, in one run.
+
+    python bench/http.py            # or: make bench
+    python bench/http.py --duration 5 --mixed-duration 20 --users 20
+
+What it does:
+1. creates a fresh PostgreSQL database (bench_http) and empties one Redis database (15);
+2. migrates, loads the roadmap, runs `seed_demo`, collects static files (production settings:
+   DEBUG off, manifest static files, JSON logs, HTTPS behind a proxy: requests carry
+   X-Forwarded-Proto: https as a TLS-terminating proxy would send them);
+3. starts gunicorn twice with the same settings (2 sync workers): the site (config.wsgi) and the
+   baseline (bench.bare_wsgi, a constant string from a bare Django view);
+4. logs a demo learner in (session cookie + CSRF token), then measures with wrk, one after the other:
+   the baseline, the anonymous roadmap page, a step page, a public portfolio page, the signed-in
+   dashboard, a progress update (POST, as the page's script sends it), the baseline again;
+5. runs a mixed load of all of these (60 s, 32 connections) and requires zero errors and zero 5xx.
+
+It prints requests/s, p50 and p99 latency, and each page's ratio to the baseline (the mean of the two
+baseline runs), and exits non-zero when a target is missed or any request failed.
+"""
+
+import os
+import sys
+
+# This file is named http.py: keep its folder off the import path, or it would hide the standard
+# library's `http` package from everything imported below.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import secrets  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_SETTINGS = ["--workers", "2", "--worker-tmp-dir", "/dev/shm", "--timeout", "30", "--graceful-timeout", "30"]
+DEMO_PASSWORD = "bench-demo-password"
+DEMO_LOGIN = "demo-0001@demo.example.com"
+
+# Counts responses by status class in every wrk thread, and prints them as one JSON line at the end.
+STATUS_LUA = r"""
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  s2, s3, s4, s5 = 0, 0, 0, 0
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+function response(status, headers, body)
+  if status >= 500 then s5 = s5 + 1 elseif status >= 400 then s4 = s4 + 1
+  elseif status >= 300 then s3 = s3 + 1 else s2 = s2 + 1 end
+end
+function done(summary, latency, requests)
+  local t = {0, 0, 0, 0}
+  for _, thread in ipairs(threads) do
+    t[1] = t[1] + thread:get("s2"); t[2] = t[2] + thread:get("s3")
+    t[3] = t[3] + thread:get("s4"); t[4] = t[4] + thread:get("s5")
+  end
+  io.write(string.format('STATUS {"2xx": %d, "3xx": %d, "4xx": %d, "5xx": %d}\n', t[1], t[2], t[3], t[4]))
+end
+"""
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    # Each request: (method, path, headers, body); wrk sends them round-robin (or at random: mixed).
+    requests: list
+    target: float | None = None
+    pick: str = "cycle"
+
+
+@dataclass
+class Result:
+    label: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    socket_errors: int
+    statuses: dict = field(default_factory=dict)
+    ratio: float | None = None
+    target: float | None = None
+
+    @property
+    def failed_requests(self) -> int:
+        return self.socket_errors + self.statuses.get("4xx", 0) + self.statuses.get("5xx", 0)
+
+
+# --- setting up -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _create_database(name: str, admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_database(name: str, admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def _site_env(args, port: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "TESTING"}}
+    env.update(
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL=f"https://127.0.0.1:{port}",
+        DATABASE_URL=f"{args.postgres}/{args.database}",
+        REDIS_URL=args.redis,
+        CACHE_KEY_PREFIX="bench",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def _manage(env, *command) -> None:
+    subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _gunicorn(app: str, port: int, env: dict, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", *GUNICORN_SETTINGS],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _request(port, method, path, headers=None, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers={"X-Forwarded-Proto": "https", **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def _wait_ready(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if _request(port, "GET", path)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"the server on port {port} did not answer {path} within {timeout:.0f} s")
+
+
+def _cookies(headers) -> dict:
+    jar = {}
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            key, _, rest = value.partition("=")
+            jar[key.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def _log_in(port: int, password: str) -> dict:
+    """A signed-in learner's session cookie and CSRF token, through the real login form."""
+    status, headers, html = _request(port, "GET", "/accounts/login/")
+    assert status == 200, status
+    jar = _cookies(headers)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    body = urlencode({"login": DEMO_LOGIN, "password": password, "csrfmiddlewaretoken": token})
+    status, headers, _ = _request(
+        port,
+        "POST",
+        "/accounts/login/",
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={jar['csrftoken']}",
+            "Origin": f"https://127.0.0.1:{port}",
+        },
+        body,
+    )
+    jar.update(_cookies(headers))
+    if status != 302 or "sessionid" not in jar:
+        raise SystemExit(f"could not log in as {DEMO_LOGIN} (status {status})")
+    status, _, _ = _request(port, "GET", "/dashboard/", {"Cookie": f"sessionid={jar['sessionid']}"})
+    assert status == 200, f"dashboard answered {status}"
+    return jar
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def _lua_for(scenario: Scenario) -> str:
+    lines = ["local reqs = {}"]
+    for method, path, headers, body in scenario.requests:
+        header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+        body_lua = json.dumps(body) if body is not None else "nil"
+        request = f"wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, {body_lua})"
+        lines.append(f"table.insert(reqs, {request})")
+    if scenario.pick == "random":
+        lines.append("request = function() return reqs[math.random(#reqs)] end")
+    else:
+        lines.append("local i = 0")
+        lines.append("request = function() i = i % #reqs + 1; return reqs[i] end")
+    return "\n".join(lines) + "\n" + STATUS_LUA
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _wrk(port: int, scenario: Scenario, duration: int, connections: int) -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_lua_for(scenario))
+    try:
+        completed = subprocess.run(
+            [
+                "wrk",
+                f"--threads={min(2, connections)}",
+                f"--connections={connections}",
+                f"--duration={duration}s",
+                "--timeout=10s",
+                "--latency",
+                f"--script={script.name}",
+                f"http://127.0.0.1:{port}/",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        os.unlink(script.name)
+    out = completed.stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return Result(
+        label=scenario.label,
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50_ms=_ms(percentiles["50"]),
+        p99_ms=_ms(percentiles["99"]),
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+        statuses=json.loads(re.search(r"^STATUS (.*)$", out, re.MULTILINE).group(1)),
+        target=scenario.target,
+    )
+
+
+def _check_once(port: int, scenario: Scenario) -> None:
+    """Every request of a scenario answers as expected before it is measured."""
+    for method, path, headers, body in scenario.requests:
+        status, _, _ = _request(port, method, path, headers, body)
+        if status >= 400:
+            raise SystemExit(f"{scenario.label}: {method} {path} answered {status}")
+
+
+def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
+    anon = {"X-Forwarded-Proto": "https"}
+    signed_in = {**anon, "Cookie": f"sessionid={jar['sessionid']}; csrftoken={jar['csrftoken']}"}
+
+    _, _, roadmap_html = _request(site_port, "GET", "/roadmaps/ai-engineer/")
+    steps = list(dict.fromkeys(re.findall(r'href="(/roadmaps/ai-engineer/steps/[a-z0-9-]+/)"', roadmap_html)))
+    _, _, profile_html = _request(site_port, "GET", "/u/demo-0001/")
+    projects = list(dict.fromkeys(re.findall(r'href="(/u/demo-0001/[a-z0-9-]+/)"', profile_html)))
+    _, _, step_html = _request(site_port, "GET", steps[1], signed_in)
+    topic_forms = list(dict.fromkeys(re.findall(r'action="([^"]+/topics/[a-z0-9-]+/progress/)"', step_html)))
+    if not (steps and projects and topic_forms):
+        raise SystemExit("could not find steps, demo projects or progress forms in the pages")
+
+    post_headers = {
+        **signed_in,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/json",
+        "X-CSRFToken": jar["csrftoken"],
+        "Origin": f"https://127.0.0.1:{site_port}",
+    }
+    # Alternate states over a few topics, so that every request really writes.
+    progress = [
+        ("POST", topic, post_headers, f"status={status}")
+        for topic in topic_forms[:4]
+        for status in ("done", "learning")
+    ]
+    baseline = Scenario("baseline", "bare Django view (baseline)", [("GET", "/", anon, None)])
+    pages = [
+        Scenario("roadmap", "anonymous roadmap page", [("GET", "/roadmaps/ai-engineer/", anon, None)], 0.5),
+        Scenario("step", "anonymous step page", [("GET", steps[1], anon, None)], 0.5),
+        Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.5),
+        Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.15),
+        Scenario("progress", "progress update (POST)", progress, 0.15),
+    ]
+    mixed = Scenario(
+        "mixed",
+        "mixed load",
+        [
+            *[("GET", "/roadmaps/ai-engineer/", anon, None)] * 4,
+            *[("GET", step, anon, None) for step in steps],
+            ("GET", "/roadmaps/ai-engineer/projects/", anon, None),
+            ("GET", "/", anon, None),
+            *[("GET", "/u/demo-0001/", anon, None)] * 3,
+            *[("GET", project, anon, None) for project in projects],
+            *[("GET", f"/u/demo-{n:04d}/", anon, None) for n in (2, 3, 4, 5)],
+            *[("GET", "/dashboard/", signed_in, None)] * 3,
+            ("GET", steps[1], signed_in, None),
+            *progress[:4],
+        ],
+        pick="random",
+    )
+    return [baseline, *pages], mixed
+
+
+def _print_table(results: list[Result], baseline_rps: float) -> None:
+    print(f"\n{'':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'target':>7} {'errors':>7}")
+    for r in results:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        target = f">={r.target:.2f}" if r.target else ""
+        print(
+            f"{r.label:32} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {ratio:>6} {target:>7} {r.failed_requests:7d}"
+        )
+    print(f"(ratios against the mean of the baseline runs: {baseline_rps:.0f} req/s)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
+    parser.add_argument("--connections", type=int, default=8, help="connections per page (default 8)")
+    parser.add_argument("--mixed-duration", type=int, default=60, help="seconds of mixed load (default 60)")
+    parser.add_argument("--mixed-connections", type=int, default=32, help="connections of mixed load (default 32)")
+    parser.add_argument("--users", type=int, default=50, help="seed_demo --users (default 50)")
+    parser.add_argument("--projects-per-user", type=int, default=3, help="seed_demo --projects-per-user (default 3)")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+    parser.add_argument("--database", default="bench_http", help="database to (re)create (default bench_http)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="Redis database to empty and use")
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    site_port, baseline_port = _free_port(), _free_port()
+    env = _site_env(args, site_port)
+    print(f"Preparing {args.database} with seed_demo --users {args.users} --projects-per-user {args.projects_per_user}")
+    _create_database(args.database, f"{args.postgres}/postgres")
+    _flush_redis(args.redis)
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "load_roadmap")
+    _manage(
+        env,
+        "seed_demo",
+        f"--users={args.users}",
+        f"--projects-per-user={args.projects_per_user}",
+        f"--password={DEMO_PASSWORD}",
+    )
+    _manage(env, "collectstatic", "--noinput")
+
+    servers = []
+    log_path = Path(tempfile.gettempdir()) / f"bench-gunicorn-{site_port}.log"
+    log = log_path.open("w")
+    try:
+        servers.append(_gunicorn("config.wsgi:application", site_port, env, log))
+        servers.append(_gunicorn("bench.bare_wsgi:application", baseline_port, env, log))
+        _wait_ready(site_port, "/healthz")
+        _wait_ready(baseline_port, "/")
+        jar = _log_in(site_port, DEMO_PASSWORD)
+        scenarios, mixed = _scenarios(site_port, jar)
+        baseline, pages = scenarios[0], scenarios[1:]
+
+        print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; wrk {args.connections} connections, {args.duration} s each")
+        results = []
+        runs = [(baseline_port, baseline), *[(site_port, page) for page in pages], (baseline_port, baseline)]
+        for port, scenario in runs:
+            _check_once(port, scenario)
+            result = _wrk(port, scenario, args.duration, args.connections)
+            print(f"  {result.label:32} {result.rps:9.0f} req/s")
+            results.append(result)
+        baseline_rps = (results[0].rps + results[-1].rps) / 2
+        for result in results[1:-1]:
+            result.ratio = result.rps / baseline_rps
+        results[0].label, results[-1].label = "baseline (first run)", "baseline (last run)"
+        _print_table(results, baseline_rps)
+
+        print(f"\nMixed load: {args.mixed_connections} connections for {args.mixed_duration} s")
+        mixed_result = _wrk(site_port, mixed, args.mixed_duration, args.mixed_connections)
+        print(
+            f"  {mixed_result.requests} requests, {mixed_result.rps:.0f} req/s, p50 {mixed_result.p50_ms:.2f} ms, "
+            f"p99 {mixed_result.p99_ms:.2f} ms, statuses {mixed_result.statuses}, "
+            f"socket errors {mixed_result.socket_errors}"
+        )
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+        log.close()
+        if not args.keep_db:
+            _drop_database(args.database, f"{args.postgres}/postgres")
+
+    missed = [r for r in results if r.ratio is not None and r.target and r.ratio < r.target]
+    failed = [r for r in [*results, mixed_result] if r.failed_requests]
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "baseline_rps": baseline_rps,
+                    "pages": [r.__dict__ for r in results],
+                    "mixed": mixed_result.__dict__,
+                },
+                indent=2,
+            )
+        )
+    for r in missed:
+        print(f"MISSED: {r.label} at {r.ratio:.2f} of the baseline (target {r.target})")
+    for r in failed:
+        print(f"FAILED REQUESTS: {r.label}: {r.failed_requests} (statuses {r.statuses}, socket {r.socket_errors})")
+    print(f"Server log: {log_path}")
+    return 1 if missed or failed else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
