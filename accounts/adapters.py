@@ -26,6 +26,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return username
         return validate_username(username)
 
+    def save_user(self, request, user, form, commit=True):
+        """The new account, with the sign-up form's answer to the monthly email question."""
+        user = super().save_user(request, user, form, commit=False)
+        user.reminders_opt_in = form.cleaned_data.get("reminders_opt_in", True)
+        if commit:
+            user.save()
+        return user
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request, sociallogin, data):

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -40,14 +42,29 @@ def validate_username(username: str, *, user=None) -> str:
     return username
 
 
-class SignupForm(forms.Form):
-    """Extra questions on allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS)."""
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form with our wording and the monthly email question (default on).
+    The answer is stored by AccountAdapter.save_user."""
 
     reminders_opt_in = forms.BooleanField(label=REMINDER_LABEL, help_text=REMINDER_HELP, required=False, initial=True)
 
-    def signup(self, request, user):
-        # Called by allauth before the user is saved for the first time.
-        user.reminders_opt_in = self.cleaned_data["reminders_opt_in"]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = "Your public handle: letters, digits, - and _, 3 to 30 characters."
+        self.fields["username"].widget.attrs.update(autocapitalize="none", spellcheck="false")
+        self.fields["password1"].help_text = "At least 8 characters; not a common or all-digit password."
+        self.order_fields(["email", "username", "password1", "password2", "reminders_opt_in"])
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
+        self.fields["login"].widget.attrs.update(autocomplete="username", autocapitalize="none", spellcheck="false")
+        # The page links to the password reset below the form.
+        self.fields["password"].help_text = ""
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in on this device"
 
 
 class HttpURLField(forms.URLField):

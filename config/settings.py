@@ -156,8 +156,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-# The "monthly update email" question on the sign-up form (default on).
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# Our wording, and the "monthly update email" question on the sign-up form (default on).
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 # One address per account; changing it sends a verification to the new one, after a fresh password.
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
@@ -255,6 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.forbid_nul_characters",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TopicStateEnum": "roadmap.models.TopicProgress.Status",
         "TierEnum": "roadmap.models.ProjectIdea.Tier",

@@ -1,0 +1,122 @@
+"""A new learner in a real browser: sign up -> verification email -> confirm -> log in -> open a step ->
+mark a topic done -> the bars move -> the dashboard shows it. With JavaScript (in place, no reload) and
+without it (POST + redirect back to the topic)."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from roadmap.loader import roadmap_load
+from roadmap.models import Topic
+
+pytestmark = [pytest.mark.browser]
+
+PASSWORD = "a long and unusual passphrase 7"
+
+
+@pytest.fixture
+def loaded(transactional_db, roadmap_data):
+    return roadmap_load(data=roadmap_data).roadmap
+
+
+def _sign_up_verify_and_log_in(page, base, username):
+    page.goto(base + "/accounts/signup/")
+    page.get_by_label("Email", exact=True).fill(f"{username}@example.com")
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    assert page.get_by_label(re.compile("Send me one email a month")).is_checked()
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/accounts/confirm-email/")
+    assert "Check your email" in page.content()
+
+    [message] = [m for m in mail.outbox if f"{username}@example.com" in m.to]
+    path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", message.body).group(1)
+    page.goto(base + path)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+
+    # Log out and back in with the username, as a returning learner would.
+    if page.get_by_role("button", name="Log out").count():
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_load_state()
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard/")
+    assert "Start with step 1" in page.content()
+
+
+def _bar_text(page, bar_id):
+    return page.locator(f'[data-progress="{bar_id}"] [data-progress-text]').first.inner_text()
+
+
+def test_sign_up_and_mark_a_topic_done_with_javascript(loaded, live_server, page):
+    base = live_server.url
+    _sign_up_verify_and_log_in(page, base, "jsuser")
+    topic = Topic.objects.filter(step__slug="python").order_by("order").first()
+    total = topic.step.topics.count()
+
+    page.goto(base + "/roadmaps/ai-engineer/steps/python/")
+    assert _bar_text(page, "step-python") == f"0 of {total} · 0%"
+    # A marker on the window survives only if the page is not reloaded.
+    page.evaluate("window.__noReload = true")
+    item = page.locator(f"#topic-{topic.slug}")
+    item.get_by_role("button", name="Done").click()
+    expected = f"1 of {total} · {round(100 / total)}%"
+    page.wait_for_function(
+        "([id, text]) => document.querySelector(`[data-progress='${id}'] [data-progress-text]`).textContent === text",
+        arg=["step-python", expected],
+    )
+    assert page.evaluate("window.__noReload") is True
+    assert page.url == base + "/roadmaps/ai-engineer/steps/python/"
+    assert item.get_attribute("data-state") == "done"
+    assert item.get_by_role("button", name="Done").get_attribute("aria-pressed") == "true"
+    assert page.locator('[data-progress="step-python"] progress').first.evaluate("p => p.value") == round(100 / total)
+    assert _bar_text(page, "phase-foundation").startswith("1 of ")
+
+    # Keyboard: focus a button of the next topic and press "l" for learning.
+    second = page.locator(".topic").nth(1)
+    second.get_by_role("button", name="Not started").focus()
+    page.keyboard.press("l")
+    page.wait_for_function("el => el.dataset.state === 'learning'", arg=second.element_handle())
+    assert page.evaluate("window.__noReload") is True
+
+    # A private note, saved in place.
+    item.get_by_text("Add a private note").click()
+    item.get_by_label(f"Note on “{topic.title}”").fill("Revise **list comprehensions**")
+    item.get_by_role("button", name="Save note").click()
+    item.locator("[data-note-html] strong").wait_for()
+    assert item.locator("[data-note-html]").inner_text().strip() == "Revise list comprehensions"
+
+    page.goto(base + "/dashboard/")
+    assert "Start with step 1" not in page.content()
+    assert page.locator('[data-progress="overall"] [data-progress-text]').first.inner_text().startswith("1 of ")
+    assert "1 topic finished in the last 30 days" in page.locator(".stat-row").inner_text().replace("\n", " ")
+    assert page.get_by_role("link", name=topic.title).count() >= 1
+
+
+def test_sign_up_and_mark_a_topic_done_without_javascript(loaded, live_server, page_nojs):
+    page = page_nojs
+    base = live_server.url
+    _sign_up_verify_and_log_in(page, base, "nojsuser")
+    topic = Topic.objects.filter(step__slug="python").order_by("order").first()
+    total = topic.step.topics.count()
+
+    page.goto(base + "/roadmaps/ai-engineer/steps/python/")
+    item = page.locator(f"#topic-{topic.slug}")
+    with page.expect_navigation():
+        item.get_by_role("button", name="Done").click()
+    # Back on the same page, at the same topic.
+    assert page.url == base + f"/roadmaps/ai-engineer/steps/python/#topic-{topic.slug}"
+    assert _bar_text(page, "step-python") == f"1 of {total} · {round(100 / total)}%"
+    assert page.locator(f"#topic-{topic.slug}").get_attribute("data-state") == "done"
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark step done").click()
+    assert _bar_text(page, "step-python") == f"{total} of {total} · 100%"
+
+    page.goto(base + "/dashboard/")
+    assert page.locator('[data-progress="overall"] [data-progress-text]').first.inner_text().startswith(f"{total} of ")
