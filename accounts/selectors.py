@@ -186,8 +186,11 @@ def activity(user, *, today: date | None = None) -> dict:
     months = []
     for index, week in enumerate(weeks):
         first_of_month = next((d.day for d in week if d.day.day == 1 and d.in_range), None)
-        if first_of_month or index == 0:
-            months.append({"week": index, "label": (first_of_month or week[0].day).strftime("%b")})
+        if first_of_month:
+            months.append({"week": index, "label": first_of_month.strftime("%b")})
+    # Label the partial first month too, when there is room before the next label.
+    if not months or months[0]["week"] >= 3:
+        months.insert(0, {"week": 0, "label": first.strftime("%b")})
     return {
         "last_30_days": last_30,
         "active_days": sum(1 for count in counts.values() if count),
