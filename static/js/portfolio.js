@@ -55,6 +55,7 @@
         // The server returns HTML already sanitised by nh3.
         box.innerHTML = '<p class="eyebrow">Preview</p>' + (html || '<p class="muted">Nothing to preview.</p>');
         box.hidden = false;
+        if (name === "overview") box.scrollIntoView({ block: "nearest", behavior: "smooth" });
       })
       .catch(function () {
         box.hidden = true;

@@ -10,6 +10,7 @@ from PIL import Image
 
 from portfolio.models import Project
 from roadmap.loader import roadmap_load
+from roadmap.models import Step
 from tests.factories import UserFactory
 from tests.portfolio.test_xss import hostile_user_and_project
 from tests.portfolio.xss_payloads import PAYLOADS
@@ -156,3 +157,25 @@ def test_no_dialog_fires_on_hostile_public_pages(loaded, live_server, page):
             page.keyboard.press("Tab")
     page.wait_for_timeout(300)
     assert dialogs == []
+
+
+def test_portfolio_pages_fit_a_phone(ada, live_server, browser):
+    from portfolio import services
+
+    project = services.project_create(
+        owner=ada,
+        title="A rather long project title about retrieval augmented generation in production",
+        overview="Overview",
+        tech_stack={"backend": ["Python", "FastAPI"], "ml": ["Transformers", "sentence-transformers"]},
+        features=[{"text": "Grounded answers", "metric": "faithfulness 0.93 on 500 questions"}],
+        results=[{"metric": "Answer accuracy", "baseline": "0.61", "final": "0.84"}],
+        visibility="public",
+    )
+    project.skills.set(Step.objects.order_by("number")[:4])
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    _log_in(page, live_server.url)
+    for path in ("/u/ada/", project.get_absolute_url(), "/portfolio/", f"/portfolio/{project.slug}/edit/"):
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    context.close()
