@@ -2,25 +2,33 @@
 
 A request that carries no session cookie is anonymous for sure: the page it gets depends only on the
 URL and on the content, never on who asks. `cache_anonymous_page` serves such requests from the cache
-(Redis in production) without touching the session or the database, answers conditional GETs with
-304 (ETag / Last-Modified), and renders the view only on a miss. A request with a session cookie
-always gets a freshly rendered, private page.
+without touching the session or the database, answers conditional GETs with 304 (ETag /
+Last-Modified), and renders the view only on a miss. A request with a session cookie always gets a
+freshly rendered, private page.
 
 Invalidation never deletes pages: each cached page records the values of the *version keys* it was
-rendered at ("roadmap" for roadmap content, "user:<username>" for one learner's public pages), read
-in the same round trip as the page itself. A change bumps the versions it affects, so a page whose
-recorded versions differ from the current ones is rendered again and replaced.
+rendered at ("roadmap" for roadmap content, "user:<username>" for one learner's public pages). A
+change bumps the versions it affects, so a page whose recorded versions differ from the current ones
+is rendered again and replaced.
 
     roadmap content  -> bump_roadmap_pages()  (called by roadmap.services.record_change, which the
                         admin, the loader and release publishing all go through)
     a learner's data -> bump_user_pages(username)  (portfolio services, settings_update and the
                         progress services call it when what a public page shows changes)
+
+Two levels: the shared cache (Redis in production) holds pages and versions for every process; each
+process also keeps the pages it served last and the versions it read, for PAGE_CACHE_LOCAL_SECONDS.
+Within that window a hit costs no network round trip at all; a bump is seen at once by the process
+that made it and by the others within the window (one second by default; 0 turns the local level
+off).
 """
 
 import functools
 import hashlib
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -32,8 +40,6 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-# How long a rendered page lives at most; a version bump makes it unreachable sooner.
-PAGE_CACHE_SECONDS = getattr(settings, "PAGE_CACHE_SECONDS", 3600)
 ROADMAP_SCOPE = "roadmap"
 _VERSION_PREFIX = "pagever:"
 _PAGE_PREFIX = "page:"
@@ -41,10 +47,65 @@ _PAGE_PREFIX = "page:"
 # these, which the cache sets itself; the middleware adds the rest (CSP, HSTS, request id...) to every
 # response, hit or miss.
 _OWN_HEADERS = frozenset(["etag", "last-modified", "x-page-cache"])
+# Pages one process keeps in memory (a few dozen KB each).
+_LOCAL_MAX_PAGES = 256
 
 
 def user_scope(username: str) -> str:
     return f"user:{username.lower()}"
+
+
+class _LocalLevel:
+    """This process's copy of recently read versions and recently served pages."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._versions: dict[str, tuple[str, float]] = {}
+        self._pages: OrderedDict[str, dict] = OrderedDict()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._versions.clear()
+            self._pages.clear()
+
+    def versions(self, keys: list[str], max_age: float) -> list[str] | None:
+        """The versions read less than `max_age` seconds ago, or None if any is older or unknown."""
+        now = time.monotonic()
+        found = [self._versions.get(key) for key in keys]
+        if all(item is not None and now - item[1] < max_age for item in found):
+            return [item[0] for item in found]
+        return None
+
+    def remember_versions(self, values: dict[str, str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._versions.update((key, (value, now)) for key, value in values.items())
+
+    def page(self, key: str) -> dict | None:
+        with self._lock:
+            entry = self._pages.get(key)
+            if entry is not None:
+                self._pages.move_to_end(key)
+            return entry
+
+    def remember_page(self, key: str, entry: dict) -> None:
+        with self._lock:
+            self._pages[key] = entry
+            self._pages.move_to_end(key)
+            while len(self._pages) > _LOCAL_MAX_PAGES:
+                self._pages.popitem(last=False)
+
+
+_local = _LocalLevel()
+
+
+def _local_seconds() -> float:
+    return getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", 1.0)
+
+
+def clear_local() -> None:
+    """Forget this process's copies (tests call it when they empty the shared cache)."""
+    _local.clear()
 
 
 def _new_version() -> str:
@@ -52,7 +113,9 @@ def _new_version() -> str:
 
 
 def _bump(*scopes: str) -> None:
-    cache.set_many({_VERSION_PREFIX + scope: _new_version() for scope in scopes}, timeout=None)
+    values = {_VERSION_PREFIX + scope: _new_version() for scope in scopes}
+    cache.set_many(values, timeout=None)
+    _local.remember_versions(values)
 
 
 def bump_pages(*scopes: str) -> None:
@@ -76,7 +139,7 @@ def bump_user_pages(username: str) -> None:
     bump_pages(user_scope(username))
 
 
-def _versions(keys: list[str], found: dict) -> list[str]:
+def _shared_versions(keys: list[str], found: dict) -> list[str]:
     """The current version of each key, from `found` (one read for all), creating any missing one."""
     versions = []
     for key in keys:
@@ -87,12 +150,31 @@ def _versions(keys: list[str], found: dict) -> list[str]:
             if not cache.add(key, value, timeout=None):
                 value = cache.get(key) or value
         versions.append(value)
+    _local.remember_versions(dict(zip(keys, versions, strict=True)))
     return versions
+
+
+def _lookup(version_keys: list[str], key: str) -> tuple[list[str], dict | None]:
+    """(current versions, the cached page if it was rendered at them): from this process's copy when
+    it is recent enough, else in one round trip to the shared cache."""
+    max_age = _local_seconds()
+    if max_age > 0 and (versions := _local.versions(version_keys, max_age)) is not None:
+        entry = _local.page(key)
+        if entry is not None and entry["versions"] == versions:
+            return versions, entry
+    found = cache.get_many([*version_keys, key])
+    versions = _shared_versions(version_keys, found)
+    entry = found.get(key)
+    if entry is None or entry["versions"] != versions:
+        return versions, None
+    if max_age > 0:
+        _local.remember_page(key, entry)
+    return versions, entry
 
 
 def _is_anonymous_for_sure(request) -> bool:
     # A pending flash message (stored in a cookie) must be shown and consumed by a real render.
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES and (CookieStorage.cookie_name not in request.COOKIES)
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and CookieStorage.cookie_name not in request.COOKIES
 
 
 def _cacheable(request, response) -> bool:
@@ -135,9 +217,9 @@ def cache_anonymous_page(
     `scopes`: the version scopes the page depends on, or a callable taking the view's arguments
     (request, *args, **kwargs) and returning them. `query_params`: the only query parameters that
     change the page (others are ignored, so that random query strings cannot fill the cache).
+    `timeout`: how long a page lives at most (default PAGE_CACHE_SECONDS).
     """
     query_params = tuple(sorted(query_params))
-    page_timeout = PAGE_CACHE_SECONDS if timeout is None else timeout
 
     def decorator(view):
         @functools.wraps(view)
@@ -156,11 +238,8 @@ def cache_anonymous_page(
             query = "&".join(f"{name}={request.GET.get(name, '')}" for name in query_params if name in request.GET)
             key = _PAGE_PREFIX + hashlib.sha256(f"{request.path}|{query}".encode()).hexdigest()
 
-            # One round trip: the page and the versions it must have been rendered at.
-            found = cache.get_many([*version_keys, key])
-            versions = _versions(version_keys, found)
-            entry = found.get(key)
-            if entry is not None and entry["versions"] == versions:
+            versions, entry = _lookup(version_keys, key)
+            if entry is not None:
                 response = _page_response(entry)
                 conditional = get_conditional_response(
                     request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
@@ -182,7 +261,9 @@ def cache_anonymous_page(
                 "etag": f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"',
                 "last_modified": int(time.time()),
             }
-            cache.set(key, entry, page_timeout)
+            cache.set(key, entry, settings.PAGE_CACHE_SECONDS if timeout is None else timeout)
+            if _local_seconds() > 0:
+                _local.remember_page(key, entry)
             response["ETag"] = entry["etag"]
             response["Last-Modified"] = http_date(entry["last_modified"])
             return _mark_public(response, "miss")

@@ -308,6 +308,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Sessions are read from Redis when there is one (written through to the database, which stays the
+# record): a signed-in page does not pay a database query for its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 # Flash messages live in a signed cookie: `{% if messages %}` on a page never loads the session, so
 # anonymous pages stay cacheable and free of Set-Cookie / Vary: Cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -333,6 +336,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Anonymous pages served from the cache (config/cache.py) live at most this long between changes.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
+# Each process also keeps the pages it served for this long without asking Redis; a content change
+# reaches the other processes within it (0: always ask Redis).
+PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=1.0)
 
 # Logs: one JSON object per line on stdout, each with the request id (config/logging.py); plain
 # text lines by default while developing (LOG_FORMAT=json|text overrides).

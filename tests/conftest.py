@@ -172,3 +172,13 @@ def smtp_settings(settings, smtp_server):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts with no page in this process's copy of the page cache (config/cache.py)."""
+    from config.cache import clear_local
+
+    clear_local()
+    yield
+    clear_local()

@@ -4,6 +4,7 @@ conditional GETs, and never leak to or from a signed-in visitor."""
 import pytest
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import http_date
@@ -283,3 +284,37 @@ def test_unpublished_project_is_gone_from_the_cache_at_once(client, published):
     assert client.get(url).status_code == 200
     portfolio_services.project_unpublish(project=published)
     assert client.get(url).status_code == 404
+
+
+# --- the per-process level --------------------------------------------------------------------
+
+
+def test_recent_page_is_served_from_the_process_without_the_shared_cache(client, roadmap, settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 30
+    url = reverse("roadmap:detail", args=[roadmap.slug])
+    client.get(url)
+    # Even with the shared cache emptied, this process still has the page and its versions.
+    cache.clear()
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_another_process_bump_is_seen_once_the_local_window_ends(client, roadmap, settings):
+    import time
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0.2
+    url = reverse("roadmap:detail", args=[roadmap.slug])
+    client.get(url)
+    # What a bump in another process leaves in the shared cache: a new version value.
+    cache.set("pagever:roadmap", "from-another-process", timeout=None)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    time.sleep(0.25)
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_local_level_can_be_turned_off(client, roadmap, settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
+    url = reverse("roadmap:detail", args=[roadmap.slug])
+    client.get(url)
+    cache.set("pagever:roadmap", "from-another-process", timeout=None)
+    assert client.get(url)["X-Page-Cache"] == "miss"
