@@ -115,3 +115,32 @@ def _step():
     from tests.factories import StepFactory
 
     return StepFactory()
+
+
+def test_portfolio_parts_of_the_success_metrics_read_the_portfolio(roadmap, user):
+    from tests.factories import ProjectFactory
+
+    for _ in range(4):
+        ProjectFactory(owner=user, visibility="public")
+    ProjectFactory(owner=user, visibility="draft", live_demo_url="https://demo.example.com/")
+    by_slug = _by_slug(selectors.success_metrics(user, roadmap))
+    assert not by_slug["projects"].achieved
+    assert by_slug["projects"].detail == "4 published projects of 5"
+    assert not by_slug["production-deployment"].achieved  # the demo is on a draft
+
+    ProjectFactory(owner=user, visibility="public", live_demo_url="https://demo.example.com/")
+    by_slug = _by_slug(selectors.success_metrics(user, roadmap))
+    assert by_slug["projects"].achieved
+    assert by_slug["projects"].detail == "5 published projects of 5"
+    assert by_slug["production-deployment"].achieved
+    assert by_slug["production-deployment"].detail == "1 published project with a live demo"
+
+
+def test_export_includes_the_users_projects_only(user, outsider):
+    from tests.factories import ProjectFactory
+
+    ProjectFactory(owner=user, title="My churn model", visibility="draft")
+    ProjectFactory(owner=outsider, title="Not mine")
+    projects = selectors.user_export(user)["projects"]
+    assert [p["title"] for p in projects] == ["My churn model"]
+    assert projects[0]["visibility"] == "draft"
