@@ -3,36 +3,42 @@ unsubscribing.
 
 Exactly once, in effect
 =======================
-Each (user, period) has one ReminderDelivery row (unique constraint). A sender must *claim* it with a
-conditional UPDATE that changes exactly one row, and the claim's `claimed_at` is its fencing token:
+Each (user, period) has one ReminderDelivery row (unique constraint; a batch inserts its rows with
+ON CONFLICT DO NOTHING). A sender proceeds only if it *claims* the row with one conditional UPDATE
+that changes exactly one row, and it claims at the last possible moment:
 
-1. claim   pending | failed with attempts left | sending but abandoned (claimed more than
-           REMINDER_CLAIM_LEASE seconds ago and never handed over)  ->  sending, claimed_at = T
-2. render  the message (outside any transaction)
+1. check   read the row: sent, skipped, out of attempts, or being sent -> nothing to do (cheap reruns)
+2. render  the message (reads only, outside any transaction)
 3. talk    SMTP up to the end of the message body: MAIL, RCPT, DATA, the body -- but not the final
            "." that makes the server accept the message
-4. handoff UPDATE sent_at = now WHERE claimed_at = T AND sent_at IS NULL AND the lease is still
-           fresh. If no row changed, another worker has taken over: drop the connection without the
-           final "." (the server discards the message) and stop.
-5. accept  send the final "." and read the reply. 250 -> status sent. A 4xx/5xx reply -> status
-           failed (sent_at cleared, error kept), retried with exponential backoff.
+4. claim   UPDATE status='sending', claimed_at=now, sent_at=now, attempts=attempts+1
+           WHERE id=? AND (status='pending' OR (status='failed' AND attempts < REMINDER_MAX_ATTEMPTS))
+           If no row changed, another worker got there first: drop the connection without the final
+           "." (the server discards the message) and stop. `claimed_at` is the claim's fencing token
+           for the updates that follow.
+5. accept  send the final "." and read the reply. 250 -> status 'sent'. A 4xx/5xx reply -> status
+           'failed' (error kept), retried with exponential backoff. An SMTP error before step 4
+           (connection refused, MAIL/RCPT refused) -> 'failed' too, attempts counted, nothing claimed.
 
-The crash window. A worker can die at any moment. Before step 4 nothing was handed over, and the
-row is taken over when its lease expires: the user still gets exactly one email. After step 4 the
-row is never claimed again; if the worker dies before writing "sent", the row is later closed as
-sent with a note. What is left is inherent to SMTP (RFC 1047): between the final "." and the
-server's 250 reply, only the server knows whether it took the message. The two ways to be wrong are
-"resend" (duplicate if the server had accepted: the window from its acceptance to our "sent" commit)
-and "don't resend" (a miss if it had not: the window from our handoff commit to its acceptance, i.e.
-the final "." in flight plus the server's end-of-data work). Both windows are well under a
-millisecond on a local relay, against the many milliseconds a send spends before the handoff
-(rendering, queries, MAIL/RCPT/DATA). We err on the side of never sending twice: a duplicate
-reaches the learner's inbox and cannot be taken back, while a rare miss is visible in the admin
-(the note on the row) and costs one month's summary. The same rule covers a connection that breaks
-after the final "." was written: counted as sent, with the error noted. The Message-ID is fixed per
-(user, period), so in the other direction a copy sent twice by hand is still recognisable.
+Two workers with the same user (a duplicate task, a rerun, a redelivered batch) both get to step 4;
+one wins, the other's message is never completed. A worker that dies before step 4 leaves the row
+pending or failed: the next run, or the redelivered batch, sends it at once.
 
-Non-SMTP backends (console in development, locmem in tests) have no final ".": the handoff is
+The crash window. After step 4 the row is never claimed again; if the worker dies before writing
+"sent", the row is closed as sent with a note once REMINDER_CLAIM_LEASE seconds have passed (a live
+worker writes "sent" within milliseconds). What is left is inherent to SMTP (RFC 1047): between the
+final "." and the server's 250 reply, only the server knows whether it took the message. The two
+ways to be wrong are "resend" (duplicate if the server had accepted: the window from its acceptance
+to our "sent" commit) and "don't resend" (a miss if it had not: the window from our claim commit
+to its acceptance, i.e. the final "." in flight plus the server's end-of-data work). Both windows
+are well under a millisecond on a local relay, against the many milliseconds a send spends before
+step 4 (rendering, queries, MAIL/RCPT/DATA). We err on the side of never sending twice: a duplicate
+reaches the learner's inbox and cannot be taken back, while a rare miss is visible in the admin (the
+note on the row) and costs one month's summary. The same rule covers a connection that breaks after
+the final "." was written: counted as sent, with the error noted. The Message-ID is fixed per (user,
+period), so in the other direction a copy sent twice by hand is still recognisable.
+
+Non-SMTP backends (console in development, locmem in tests) have no final ".": the claim is
 committed just before the backend is called.
 """
 
@@ -57,6 +63,7 @@ logger = logging.getLogger(__name__)
 
 Status = ReminderDelivery.Status
 ERROR_LIMIT = 2000
+INELIGIBLE_NOTE = "Not sent: the account is inactive, unverified or opted out."
 HANDED_OVER_NOTE = "The worker stopped after handing the message to the SMTP server; counted as sent, not resent."
 DISCONNECTED_NOTE = "The SMTP connection broke after the message was handed over; counted as sent, not resent."
 
@@ -117,55 +124,54 @@ def reminder_connection():
 # --- one user's send ------------------------------------------------------------------------------
 
 
-def _claim(delivery_id: int) -> ReminderDelivery | None:
-    """Claim the delivery with one conditional UPDATE; the claimed row, or None if someone else has it."""
+def _claim(delivery_id: int) -> ReminderDelivery:
+    """Step 4: claim the delivery with one conditional UPDATE, or raise LostClaim."""
     now = timezone.now()
-    lease_start = now - timedelta(seconds=settings.REMINDER_CLAIM_LEASE)
+    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_LEASE)
     claimable = (
         Q(status=Status.PENDING)
         | Q(status=Status.FAILED, attempts__lt=settings.REMINDER_MAX_ATTEMPTS)
-        | Q(status=Status.SENDING, sent_at__isnull=True, claimed_at__lt=lease_start)
+        # A claim taken but never handed over (left by an older version of this protocol).
+        | Q(status=Status.SENDING, sent_at__isnull=True, claimed_at__lt=stale)
     )
     changed = ReminderDelivery.objects.filter(claimable, pk=delivery_id).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, sent_at=None, updated_at=now
+        status=Status.SENDING, claimed_at=now, sent_at=now, attempts=F("attempts") + 1, updated_at=now
     )
     if changed != 1:
-        return None
-    return ReminderDelivery.objects.get(pk=delivery_id)
+        raise LostClaim(f"delivery {delivery_id} is not claimable")
+    return ReminderDelivery(pk=delivery_id, claimed_at=now)
 
 
-def _handoff(delivery: ReminderDelivery) -> None:
-    """Record that the message is being handed to the server, if this worker still holds a fresh claim."""
-    now = timezone.now()
-    changed = ReminderDelivery.objects.filter(
-        pk=delivery.pk,
-        status=Status.SENDING,
-        claimed_at=delivery.claimed_at,
-        claimed_at__gte=now - timedelta(seconds=settings.REMINDER_CLAIM_LEASE),
-        sent_at__isnull=True,
-    ).update(sent_at=now, updated_at=now)
-    if changed != 1:
-        raise LostClaim(f"delivery {delivery.pk} was taken over")
-
-
-def _finish(delivery: ReminderDelivery, *, status: str, error: str = "", clear_sent_at: bool = False) -> None:
+def _finish(claim: ReminderDelivery, *, status: str, error: str = "") -> None:
     values = {"status": status, "error": error[:ERROR_LIMIT], "updated_at": timezone.now()}
-    if clear_sent_at:
+    if status == Status.FAILED:
         values["sent_at"] = None
-    ReminderDelivery.objects.filter(pk=delivery.pk, claimed_at=delivery.claimed_at).update(**values)
+    ReminderDelivery.objects.filter(pk=claim.pk, claimed_at=claim.claimed_at).update(**values)
 
 
-def _busy_or_done(delivery_id: int) -> SendResult:
-    """The claim failed: say why, closing a delivery whose sender died after handing it over."""
-    delivery = ReminderDelivery.objects.filter(pk=delivery_id).first()
-    if delivery is None or delivery.status in (Status.SENT, Status.SKIPPED):
+def _fail_unclaimed(delivery_id: int, error: str) -> None:
+    """An attempt that failed before its claim: count it and keep the error, unless someone else
+    has claimed or finished the row meanwhile."""
+    ReminderDelivery.objects.filter(pk=delivery_id, status__in=[Status.PENDING, Status.FAILED]).update(
+        status=Status.FAILED, attempts=F("attempts") + 1, error=error[:ERROR_LIMIT], updated_at=timezone.now()
+    )
+
+
+def _check(delivery: ReminderDelivery) -> SendResult | None:
+    """Step 1: None if the delivery may be sent now, else what to report. Closes a delivery whose
+    sender died after handing it over (see the crash window above)."""
+    if delivery.status in (Status.SENT, Status.SKIPPED):
         return SendResult("done")
-    if delivery.status == Status.FAILED:
+    if delivery.status == Status.FAILED and delivery.attempts >= settings.REMINDER_MAX_ATTEMPTS:
         # Out of attempts: stays failed with its error for someone to look at.
         return SendResult("done", error=delivery.error)
+    if delivery.status != Status.SENDING:
+        return None
     lease = timedelta(seconds=settings.REMINDER_CLAIM_LEASE)
-    expires = delivery.claimed_at + lease if delivery.claimed_at else timezone.now()
-    if delivery.sent_at is not None and expires <= timezone.now():
+    expires = (delivery.claimed_at or timezone.now()) + lease
+    if delivery.sent_at is None and expires <= timezone.now():
+        return None  # an abandoned claim from before the handoff: claimable again
+    if expires <= timezone.now():
         ReminderDelivery.objects.filter(pk=delivery.pk, claimed_at=delivery.claimed_at, status=Status.SENDING).update(
             status=Status.SENT, error=HANDED_OVER_NOTE, updated_at=timezone.now()
         )
@@ -173,66 +179,91 @@ def _busy_or_done(delivery_id: int) -> SendResult:
     return SendResult("busy", retry_after=max(1.0, (expires - timezone.now()).total_seconds() + 1))
 
 
-def reminder_send(*, user_id: int, period: str, connection=None) -> SendResult:
+def _recheck(delivery_id: int) -> SendResult:
+    delivery = ReminderDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return SendResult("done")
+    return _check(delivery) or SendResult("busy", retry_after=1.0)
+
+
+def reminders_prepare_batch(*, user_ids: list[int], period: str) -> dict:
+    """Everything a batch needs up front, in three queries: {user_id: (user or None if no longer
+    eligible, their delivery row)}.
+
+    Side effects: inserts the missing ReminderDelivery rows of the eligible users (ON CONFLICT DO
+    NOTHING, so concurrent batches and reruns are harmless).
+    """
+    users = {user.pk: user for user in eligible_users().filter(pk__in=user_ids)}
+    ReminderDelivery.objects.bulk_create(
+        [ReminderDelivery(user_id=user_id, period=period) for user_id in users], ignore_conflicts=True
+    )
+    deliveries = {d.user_id: d for d in ReminderDelivery.objects.filter(period=period, user_id__in=list(users))}
+    return {user_id: (users.get(user_id), deliveries.get(user_id)) for user_id in user_ids}
+
+
+def reminder_send(
+    *, user_id: int, period: str, connection=None, prepared: tuple | None = None, roadmap=None
+) -> SendResult:
     """Send `period`'s reminder to one user, unless it was sent already or another worker is at it.
+    Call it outside a transaction: each step must be committed when it happens.
+
+    `prepared` is the user's entry from reminders_prepare_batch, `roadmap` the roadmap to write
+    about (both looked up when not given).
 
     Side effects: creates the user's ReminderDelivery for the period if missing; claims it; sends one
     email through `connection` (opened if needed and left open for the next user); marks the row
     sent, or failed with the error. An ineligible user (inactive, opted out, unverified) gets no
     email, and an open delivery of theirs is closed as skipped.
     """
-    user = eligible_users().filter(pk=user_id).first()
-    if user is None:
-        ReminderDelivery.objects.filter(
+    if prepared is None:
+        user = eligible_users().filter(pk=user_id).first()
+        delivery = ReminderDelivery.objects.get_or_create(user=user, period=period)[0] if user else None
+    else:
+        user, delivery = prepared
+    if user is None or delivery is None:
+        open_deliveries = ReminderDelivery.objects.filter(
             user_id=user_id, period=period, status__in=[Status.PENDING, Status.FAILED]
-        ).update(
-            status=Status.SKIPPED,
-            error="Not sent: the account is inactive, unverified or opted out.",
-            updated_at=timezone.now(),
         )
+        open_deliveries.update(status=Status.SKIPPED, error=INELIGIBLE_NOTE, updated_at=timezone.now())
         return SendResult("ineligible")
-    delivery, _ = ReminderDelivery.objects.get_or_create(user=user, period=period)
-    delivery = _claim(delivery.pk)
-    if delivery is None:
-        return _busy_or_done_for(user_id, period)
-    connection = connection or reminder_connection()
-    handed_over = []
+    early = _check(delivery)
+    if early is not None:
+        return early
 
-    def handoff():
-        _handoff(delivery)
-        handed_over.append(True)
+    connection = connection or reminder_connection()
+    claims = []
+
+    def claim():
+        claims.append(_claim(delivery.pk))
 
     try:
-        message = build_reminder_message(user, period=period, connection=connection)
-        _deliver(message, connection, handoff=handoff)
+        message = build_reminder_message(user, period=period, connection=connection, roadmap=roadmap)
+        _deliver(message, connection, handoff=claim)
     except LostClaim:
-        logger.warning("Reminder %s for user %s: claim lost before handoff; not sent", period, user_id)
-        return _busy_or_done_for(user_id, period)
+        return _recheck(delivery.pk)
     except HandedOver as exc:
-        _finish(delivery, status=Status.SENT, error=f"{DISCONNECTED_NOTE} ({exc})")
+        _finish(claims[0], status=Status.SENT, error=f"{DISCONNECTED_NOTE} ({exc})")
         return SendResult("sent")
     except (smtplib.SMTPException, OSError) as exc:
         error = _describe(exc)
-        _finish(delivery, status=Status.FAILED, error=error, clear_sent_at=True)
+        if claims:
+            _finish(claims[0], status=Status.FAILED, error=error)
+        else:
+            _fail_unclaimed(delivery.pk, error)
         logger.warning("Reminder %s for user %s failed: %s", period, user_id, error)
         return SendResult("failed", retryable=not _permanent(exc), error=error)
     except BaseException as exc:
         # A bug (a template, a selector) or the task's time limit: keep the error on the row; the
-        # caller logs the traceback. Once handed over, the message may have been accepted: never
-        # let it be sent again.
+        # caller logs the traceback. Once claimed, the message may have been accepted: never let it
+        # be sent again.
         error = f"{exc.__class__.__name__}: {exc}"
-        if handed_over:
-            _finish(delivery, status=Status.SENT, error=f"{DISCONNECTED_NOTE} ({error})")
+        if claims:
+            _finish(claims[0], status=Status.SENT, error=f"{DISCONNECTED_NOTE} ({error})")
         else:
-            _finish(delivery, status=Status.FAILED, error=error, clear_sent_at=True)
+            _fail_unclaimed(delivery.pk, error)
         raise
-    _finish(delivery, status=Status.SENT)
+    _finish(claims[0], status=Status.SENT)
     return SendResult("sent")
-
-
-def _busy_or_done_for(user_id: int, period: str) -> SendResult:
-    delivery_id = ReminderDelivery.objects.filter(user_id=user_id, period=period).values_list("pk", flat=True).first()
-    return _busy_or_done(delivery_id) if delivery_id else SendResult("done")
 
 
 def _describe(exc: Exception) -> str:

@@ -14,8 +14,15 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from accounts.reminder_services import SendResult, reminder_connection, reminder_send, reminders_dispatch
+from accounts.reminder_services import (
+    SendResult,
+    reminder_connection,
+    reminder_send,
+    reminders_dispatch,
+    reminders_prepare_batch,
+)
 from accounts.reminders import parse_period
+from roadmap.selectors import default_roadmap
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +41,16 @@ def send_monthly_reminders(period: str | None = None) -> dict:
 def send_reminder_batch(user_ids: list[int], period: str) -> dict:
     """Send `period`'s reminder to each user, over one SMTP connection."""
     outcomes: dict[str, int] = {}
+    prepared = reminders_prepare_batch(user_ids=user_ids, period=period)
+    roadmap = default_roadmap()
     # Opened by the first send, not here: a server that is down is one failed (and retried) send per user.
     connection = reminder_connection()
     try:
         for index, user_id in enumerate(user_ids):
             try:
-                result = reminder_send(user_id=user_id, period=period, connection=connection)
+                result = reminder_send(
+                    user_id=user_id, period=period, connection=connection, prepared=prepared[user_id], roadmap=roadmap
+                )
             except SoftTimeLimitExceeded:
                 # Out of time: hand the rest (this user included; its claim protects it) to a new task.
                 send_reminder_batch.delay(user_ids=user_ids[index:], period=period)

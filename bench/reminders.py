@@ -28,7 +28,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a script, bench/ comes first on the path, where sibling scripts (bench/http.py) would shadow
+# the standard library: put the project root there instead.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 PG = "postgres://postgres@127.0.0.1:5432"
 DB_NAME = "bench_reminders"

@@ -45,8 +45,8 @@ class _Handler:
 
 class SMTPServer:
     """Start with start(); `messages` (parsed email.message.EmailMessage), `recipients` (a Counter),
-    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`; `delay` slows each RCPT. With keep=False only the
-    count is kept (the benchmark's sink)."""
+    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`; `delay` slows each RCPT.
+    With keep=False only the count is kept."""
 
     def __init__(self, *, keep: bool = True):
         self.port = free_port()

@@ -41,6 +41,18 @@ def learner(username, *, opted_in=True, verified=True, active=True, **fields):
     return user
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    """These tests run tasks in this process whatever REDIS_URL says (test_reminders_worker.py uses
+    real workers): nothing is published to a broker."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def ai_roadmap(db):
     return build_roadmap(slug="ai-engineer", topics_per_step=6)
@@ -350,7 +362,9 @@ def test_month_sent_once_even_when_run_twice(run_month, ai_roadmap, db):
 
 def test_a_fresh_claim_held_by_another_worker_is_left_alone(alice, settings):
     now = timezone.now()
-    ReminderDelivery.objects.create(user=alice, period=PERIOD, status=Status.SENDING, claimed_at=now, attempts=1)
+    ReminderDelivery.objects.create(
+        user=alice, period=PERIOD, status=Status.SENDING, claimed_at=now, sent_at=now, attempts=1
+    )
 
     result = reminder_send(user_id=alice.pk, period=PERIOD)
 
@@ -463,25 +477,31 @@ def test_a_rejected_recipient_is_not_retried(run_month, ai_roadmap, smtp_setting
     assert delivery.error == "alice@example.com: 550 5.1.1 No such user"
 
 
-def test_losing_the_claim_before_handoff_sends_nothing(ai_roadmap, smtp_settings, alice, monkeypatch, settings):
-    """A worker too slow to hand over within its lease must not send: another may have taken over."""
+def test_losing_the_claim_race_sends_nothing(ai_roadmap, smtp_settings, alice, monkeypatch):
+    """Two workers with the same user both write the message; the one that loses the claim never
+    sends the final "." and the server discards its message."""
     from accounts import reminder_services
 
-    real_claim = reminder_services._claim
+    def build_then_lose_the_race(user, **kwargs):
+        message = build_reminder_message(user, **kwargs)
+        # Meanwhile another worker claims the row and hands its copy over.
+        ReminderDelivery.objects.filter(user=user).update(
+            status=Status.SENDING, claimed_at=timezone.now(), sent_at=timezone.now(), attempts=1
+        )
+        return message
 
-    def claim_then_stall(delivery_id):
-        delivery = real_claim(delivery_id)
-        # Another worker takes over while this one renders.
-        ReminderDelivery.objects.filter(pk=delivery_id).update(claimed_at=timezone.now() + timedelta(microseconds=1))
-        return delivery
-
-    monkeypatch.setattr(reminder_services, "_claim", claim_then_stall)
+    monkeypatch.setattr(reminder_services, "build_reminder_message", build_then_lose_the_race)
 
     result = reminder_send(user_id=alice.pk, period=PERIOD)
 
     assert result.outcome == "busy"
     assert smtp_settings.count == 0
-    assert ReminderDelivery.objects.get(user=alice).sent_at is None
+    assert ReminderDelivery.objects.get(user=alice).attempts == 1
+    # The connection was dropped mid-DATA; the next send opens a new one and works.
+    monkeypatch.undo()
+    bob = learner("bob")
+    assert reminder_send(user_id=bob.pk, period=PERIOD).outcome == "sent"
+    assert smtp_settings.recipients == {"bob@example.com": 1}
 
 
 # --- commands ---------------------------------------------------------------------------------------

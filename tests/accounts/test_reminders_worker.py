@@ -234,8 +234,8 @@ def test_worker_killed_mid_batch_then_rerun_sends_each_user_exactly_once(stack, 
     users = _learners(24)
     stack.env["REMINDER_BATCH_SIZE"] = "24"
     # A server slow to accept recipients keeps the worker inside a send most of the time, so the kill
-    # lands mid-batch and mid-send, before the message is handed over (the row is taken over after its
-    # lease). A kill after the handover is covered in test_reminders.py.
+    # lands mid-batch and mid-send, before the row is claimed (the rerun sends it). A kill after the
+    # claim is covered in test_reminders.py.
     smtp_server.delay = 0.1
     worker = stack.start_worker(concurrency=1)
     stack.send_reminders()
