@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.reminder_services import reminders_unsubscribe
-from accounts.reminders import SETTINGS_PATH
 from accounts.unsubscribe import BadToken, read_token
 
 
@@ -35,9 +34,9 @@ def unsubscribe(request, token):
         return render(request, "reminders/unsubscribe_invalid.html", status=400)
     if request.method == "POST":
         reminders_unsubscribe(user_id=user.pk)
-        return render(request, "reminders/unsubscribed.html", {"email": user.email, "settings_path": SETTINGS_PATH})
+        return render(request, "reminders/unsubscribed.html", {"email": user.email})
     return render(
         request,
         "reminders/unsubscribe_confirm.html",
-        {"email": user.email, "subscribed": user.reminders_opt_in, "settings_path": SETTINGS_PATH},
+        {"email": user.email, "subscribed": user.reminders_opt_in},
     )

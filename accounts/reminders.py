@@ -36,7 +36,7 @@ CHANGES_SCANNED = 500
 COMPLETED_SHOWN = 5
 NEXT_TOPICS = 3
 # Contract URLs (DESIGN.md) owned by other parts of the site.
-SETTINGS_PATH = "/settings/"
+SETTINGS_PATH = "/settings/#reminders"
 PORTFOLIO_PATH = "/portfolio/"
 
 # The order and names in which content changes are grouped in the email.
