@@ -633,3 +633,25 @@ def test_admin_retry_action_reopens_failed_deliveries(staff, alice, client):
 
     assert ReminderDelivery.objects.get(pk=delivery.pk).status == Status.PENDING
     assert list(user_ids_to_remind(PERIOD)) == [alice.pk]
+
+
+# --- schedule -----------------------------------------------------------------------------------------
+
+
+def test_beat_runs_the_month_on_the_configured_day_and_hour_utc(settings):
+    from config.celery import app
+
+    app.finalize()
+    entry = app.conf.beat_schedule["monthly-reminders"]
+
+    assert entry["task"] == "accounts.send_monthly_reminders"
+    schedule = entry["schedule"]
+    assert schedule.day_of_month == {settings.REMINDER_DAY}
+    assert schedule.hour == {settings.REMINDER_HOUR}
+    assert schedule.minute == {settings.REMINDER_MINUTE}
+    assert app.conf.timezone == "UTC"
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.broker_transport_options["visibility_timeout"] > settings.REMINDER_RETRY_BACKOFF * 2 ** (
+        settings.REMINDER_MAX_RETRIES - 1
+    )
