@@ -46,13 +46,15 @@ def home(request):
 @cache_anonymous_page()
 def roadmap_detail(request, slug):
     roadmap = selectors.roadmap_get_published(slug)
+    progress = _progress(request, roadmap)
     return render(
         request,
         "roadmap/roadmap_detail.html",
         {
             "roadmap": roadmap,
             "phases": selectors.phases_with_steps(roadmap),
-            "progress": _progress(request, roadmap),
+            "progress": progress,
+            "plan": selectors.plan_status(request.user, roadmap, progress=progress) if progress else None,
         },
     )
 
