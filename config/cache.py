@@ -20,7 +20,8 @@ Two levels: the shared cache (Redis in production) holds pages and versions for 
 process also keeps the pages it served last and the versions it read, for PAGE_CACHE_LOCAL_SECONDS.
 Within that window a hit costs no network round trip at all; a bump is seen at once by the process
 that made it and by the others within the window (one second by default; 0 turns the local level
-off).
+off). `PageCacheMiddleware` serves those local hits before the session, CSRF, auth, messages and URL
+resolving run; every other request goes on to the view and its decorator.
 """
 
 import functools
@@ -42,7 +43,9 @@ from django.utils.http import http_date
 
 ROADMAP_SCOPE = "roadmap"
 _VERSION_PREFIX = "pagever:"
-_PAGE_PREFIX = "page:"
+# Part of every page key: change it when the shape of a cached entry changes, so that a deploy never
+# reads entries written by the previous release.
+_PAGE_PREFIX = "page:2:"
 # A cached page keeps the headers its view set (Content-Type, X-Robots-Tag, Cache-Control...), less
 # these, which the cache sets itself; the middleware adds the rest (CSP, HSTS, request id...) to every
 # response, hit or miss.
@@ -189,10 +192,15 @@ def _cacheable(request, response) -> bool:
     )
 
 
+def _page_key(path: str, query: str) -> str:
+    return _PAGE_PREFIX + hashlib.sha256(f"{path}|{query}".encode()).hexdigest()
+
+
 def _page_response(entry: dict) -> HttpResponse:
     response = HttpResponse(entry["content"], status=entry["status"])
     for name, value in entry["headers"].items():
         response[name] = value
+    response["Content-Length"] = str(len(entry["content"]))
     response["ETag"] = entry["etag"]
     response["Last-Modified"] = http_date(entry["last_modified"])
     return response
@@ -236,15 +244,11 @@ def cache_anonymous_page(
             page_scopes = scopes(request, *args, **kwargs) if callable(scopes) else scopes
             version_keys = [_VERSION_PREFIX + scope for scope in page_scopes]
             query = "&".join(f"{name}={request.GET.get(name, '')}" for name in query_params if name in request.GET)
-            key = _PAGE_PREFIX + hashlib.sha256(f"{request.path}|{query}".encode()).hexdigest()
+            key = _page_key(request.path, query)
 
             versions, entry = _lookup(version_keys, key)
             if entry is not None:
-                response = _page_response(entry)
-                conditional = get_conditional_response(
-                    request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
-                )
-                return _mark_public(conditional, "hit")
+                return _serve(request, entry)
 
             response = view(request, *args, **kwargs)
             if not _cacheable(request, response):
@@ -254,6 +258,7 @@ def cache_anonymous_page(
             content = response.content
             entry = {
                 # Read before rendering: if content changes meanwhile, this entry is born stale.
+                "version_keys": version_keys,
                 "versions": versions,
                 "status": response.status_code,
                 "content": content,
@@ -271,3 +276,36 @@ def cache_anonymous_page(
         return wrapper
 
     return decorator
+
+
+def _serve(request, entry: dict):
+    response = _page_response(entry)
+    conditional = get_conditional_response(
+        request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
+    )
+    return _mark_public(conditional, "hit")
+
+
+class PageCacheMiddleware:
+    """Serves an anonymous GET without a query string from this process's copy of the page cache when
+    that copy is recent enough (see the module docstring), before the rest of the stack runs.
+
+    Sits below the middleware that add headers to every response (security, CSP, frame options) and
+    above the session, CSRF, auth and messages middleware, which such a request does not need.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        max_age = _local_seconds()
+        if (
+            max_age > 0
+            and request.method in ("GET", "HEAD")
+            and not request.META.get("QUERY_STRING")
+            and _is_anonymous_for_sure(request)
+        ):
+            entry = _local.page(_page_key(request.path, ""))
+            if entry is not None and _local.versions(entry["version_keys"], max_age) == entry["versions"]:
+                return _serve(request, entry)
+        return self.get_response(request)

@@ -54,6 +54,8 @@ def test_anonymous_page_sets_no_cookie_and_does_not_vary_on_cookie(client, roadm
         # The headers the middleware adds are there on a hit as on a miss.
         assert "default-src 'self'" in response["Content-Security-Policy"]
         assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"
+        assert int(response["Content-Length"]) == len(response.content)
 
 
 def test_conditional_get_answers_304(client, roadmap, step):
