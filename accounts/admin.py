@@ -10,11 +10,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import ApiToken, ReminderDelivery, User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = AdminUserChangeForm
+    add_form = AdminUserCreationForm
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "email", "usable_password", "password1", "password2"]})
+    ]
     list_display = ["username", "email", "display_name", "portfolio_public", "page_hidden", "is_staff", "date_joined"]
     list_filter = [*BaseUserAdmin.list_filter, "portfolio_public", "page_hidden", "reminders_opt_in"]
     search_fields = ["username", "email", "display_name"]

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.forms import AdminUserCreationForm as BaseAdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
@@ -180,3 +182,22 @@ class DeleteAccountForm(forms.Form):
         if value.lower() != self.user.username.lower():
             raise ValidationError("That is not your username. Nothing was deleted.")
         return value
+
+
+class AdminUserCreationForm(BaseAdminUserCreationForm):
+    """The admin's "add user" form, with the same username rules as sign-up."""
+
+    class Meta(BaseAdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_username(self):
+        return validate_username(self.cleaned_data["username"])
+
+
+class AdminUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def clean_username(self):
+        return validate_username(self.cleaned_data["username"], user=self.instance)

@@ -261,3 +261,35 @@ def _reauthenticate(client):
     )
     assert response.status_code == 302
     assert response["Location"] == "/settings/delete/"
+
+
+def test_admin_applies_the_same_username_rules(client, staff, user):
+    client.force_login(staff)
+    data = {
+        "username": "LEARNER",
+        "email": "x@example.com",
+        "usable_password": "true",
+        "password1": "a long passphrase 99",
+        "password2": "a long passphrase 99",
+    }
+    response = client.post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 200
+    assert "That username is taken" in response.content.decode()
+    response = client.post(reverse("admin:accounts_user_add"), {**data, "username": "api"})
+    assert "is reserved" in response.content.decode()
+    response = client.post(reverse("admin:accounts_user_add"), {**data, "username": "fresh"})
+    assert response.status_code == 302
+    assert User.objects.filter(username="fresh", email="x@example.com").exists()
+
+
+def test_settings_post_needs_the_csrf_token(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert _post(client).status_code == 403
+    user.refresh_from_db()
+    assert user.display_name == ""
+
+
+def test_export_and_delete_need_login(client):
+    assert client.get(reverse("settings_export")).status_code == 302
+    assert client.post(reverse("settings_delete"), {"confirm": "x"}).status_code == 302
