@@ -55,6 +55,9 @@ def _bar_text(page, bar_id):
 
 def test_sign_up_and_mark_a_topic_done_with_javascript(loaded, live_server, page):
     base = live_server.url
+    # A script or style blocked by the Content-Security-Policy shows up as a console error.
+    console_errors = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     _sign_up_verify_and_log_in(page, base, "jsuser")
     topic = Topic.objects.filter(step__slug="python").order_by("order").first()
     total = topic.step.topics.count()
@@ -96,6 +99,16 @@ def test_sign_up_and_mark_a_topic_done_with_javascript(loaded, live_server, page
     assert page.locator('[data-progress="overall"] [data-progress-text]').first.inner_text().startswith("1 of ")
     assert "1 topic finished in the last 30 days" in page.locator(".stat-row").inner_text().replace("\n", " ")
     assert page.get_by_role("link", name=topic.title).count() >= 1
+
+    page.goto(base + "/settings/")
+    assert page.get_by_role("heading", name="Settings", exact=True).is_visible()
+    assert console_errors == []
+
+    # On a phone, nothing is wider than the screen.
+    page.set_viewport_size({"width": 375, "height": 740})
+    for path in ("/dashboard/", "/roadmaps/ai-engineer/steps/python/", "/settings/", "/accounts/login/"):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
 
 
 def test_sign_up_and_mark_a_topic_done_without_javascript(loaded, live_server, page_nojs):
