@@ -263,3 +263,30 @@ def test_admin_login_goes_through_allauth(client, staff):
     client.force_login(learner)
     assert client.get("/admin/").status_code in (302, 403)
     assert client.get("/admin/login/").status_code == 403
+
+
+def test_github_login_asks_before_leaving_the_site(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "github": {"APPS": [{"client_id": "id", "secret": "secret", "key": ""}], "SCOPE": ["user:email"]}
+    }
+    response = client.get("/accounts/github/login/?process=login")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "/static/css/site.css" in page
+    assert 'method="post"' in page
+    # Posting the form sends the browser to GitHub with our client id.
+    response = client.post("/accounts/github/login/?process=login")
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://github.com/login/oauth/authorize?client_id=id")
+
+
+def test_a_github_sign_up_fills_in_the_github_username(rf):
+    from allauth.socialaccount.models import SocialAccount, SocialLogin
+
+    from accounts.adapters import SocialAccountAdapter
+
+    account = SocialAccount(provider="github", uid="1", extra_data={"login": "octo-cat"})
+    sociallogin = SocialLogin(account=account, user=User())
+    request = rf.get("/")
+    user = SocialAccountAdapter(request).populate_user(request, sociallogin, {"email": "o@example.com"})
+    assert user.github_username == "octo-cat"
