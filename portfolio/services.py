@@ -10,11 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.cache import bump_user_pages
 from portfolio import selectors
 from portfolio.models import (
     RESERVED_PROJECT_SLUGS,
@@ -145,6 +146,17 @@ def _render_and_check(project: Project):
         project.published_at = timezone.now()
 
 
+def _save(project: Project):
+    """Save, turning a slug taken by a concurrent request into the same message as a taken slug."""
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError as exc:
+        if "slug" in str(exc).lower() or "unique" in str(exc).lower():
+            raise ValidationError({"slug": "You already have a project at this address."}) from exc
+        raise
+
+
 def _after_change(project: Project, *, skills_changed=False):
     """Refresh the share image digest and let cached public pages go."""
     version = selectors.project_share_version(project)
@@ -155,21 +167,9 @@ def _after_change(project: Project, *, skills_changed=False):
 
 
 def invalidate_portfolio_pages(user):
-    """Drop cached copies of the user's public pages after any change to them.
-
-    The server-side page cache lives in config/cache.py (owned by the performance work); when it is
-    there, its invalidation runs after the transaction commits. Browsers and proxies keep anonymous
-    copies for at most PUBLIC_MAX_AGE seconds (see portfolio/views.py).
-    """
-    try:
-        from config import cache as page_cache
-    except ImportError:
-        return
-    for name in ("invalidate_user", "invalidate_user_pages", "invalidate_portfolio"):
-        invalidate = getattr(page_cache, name, None)
-        if callable(invalidate):
-            transaction.on_commit(lambda invalidate=invalidate: invalidate(user))
-            return
+    """Make cached copies of the user's public pages stale (config.cache bumps their version now and
+    again after commit). Browsers and proxies revalidate anonymous copies (`no-cache`)."""
+    bump_user_pages(user.username)
 
 
 # --- projects ---------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def project_create(*, owner, **fields) -> Project:
     last = Project.objects.filter(owner=owner).aggregate(m=Max("position"))["m"]
     project.position = 0 if last is None else last + 1
     _render_and_check(project)
-    project.save()
+    _save(project)
     if skills is not None:
         project.skills.set(skills)
     _after_change(project)
@@ -209,7 +209,7 @@ def project_update(*, project: Project, **fields) -> Project:
     if "slug" in fields and not fields["slug"]:
         project.slug = _unique_slug(project.owner, project.title, exclude_pk=project.pk)
     _render_and_check(project)
-    project.save()
+    _save(project)
     if skills is not None:
         project.skills.set(skills)
     _after_change(project)
