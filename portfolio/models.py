@@ -7,7 +7,7 @@ images and exports all go through them (see portfolio/selectors.py).
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -153,11 +153,21 @@ class Project(models.Model):
     idea = models.ForeignKey(ProjectIdea, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects")
 
     # The showcase template, in its order.
-    overview = models.TextField(blank=True, max_length=OVERVIEW_MAX, help_text="Problem and solution, in Markdown.")
+    overview = models.TextField(
+        blank=True,
+        max_length=OVERVIEW_MAX,
+        validators=[MaxLengthValidator(OVERVIEW_MAX)],
+        help_text="Problem and solution, in Markdown.",
+    )
     overview_html = models.TextField(blank=True, editable=False)
     tech_stack = models.JSONField(default=dict, blank=True, validators=[validate_tech_stack])
     features = models.JSONField(default=list, blank=True, validators=[validate_features])
-    deployment = models.TextField(blank=True, max_length=DEPLOYMENT_MAX, help_text="How it is deployed, in Markdown.")
+    deployment = models.TextField(
+        blank=True,
+        max_length=DEPLOYMENT_MAX,
+        validators=[MaxLengthValidator(DEPLOYMENT_MAX)],
+        help_text="How it is deployed, in Markdown.",
+    )
     deployment_html = models.TextField(blank=True, editable=False)
     live_demo_url = models.URLField("live demo URL", max_length=URL_MAX, blank=True, validators=[http_url_validator])
     repository_url = models.URLField(
@@ -268,7 +278,7 @@ class Report(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_received")
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=20, choices=Reason.choices)
-    message = models.TextField(max_length=2000, blank=True)
+    message = models.TextField(max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports_made"
     )

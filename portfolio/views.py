@@ -19,6 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
 from portfolio import selectors, services, share_image
 from portfolio.forms import FeatureFormSet, ProjectForm, ReportForm, ResultFormSet, rows_from
 from portfolio.models import Project
@@ -30,6 +31,11 @@ from roadmap.models import ProjectIdea
 PUBLIC_MAX_AGE = 300
 SHARE_IMAGE_MAX_AGE = 60 * 60 * 24
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _page_scopes(request, username, slug=None):
+    # A public page shows the learner's data and roadmap content (step titles, progress by phase).
+    return (ROADMAP_SCOPE, user_scope(username))
 
 
 def _viewer(request):
@@ -74,6 +80,7 @@ def _canonical_redirect(user, username, request):
 
 
 @require_GET
+@cache_anonymous_page(_page_scopes)
 def public_profile(request, username):
     viewer, user = _portfolio_user(request, username)
     if response := _canonical_redirect(user, username, request):
@@ -132,6 +139,7 @@ def _success_metrics(user, roadmap, progress):
 
 
 @require_GET
+@cache_anonymous_page(_page_scopes)
 def public_project(request, username, slug):
     viewer, user = _portfolio_user(request, username)
     if response := _canonical_redirect(user, username, request):

@@ -131,3 +131,35 @@ def build_roadmap(*, steps_per_phase=1, topics_per_step=12, optional_steps=0, sl
                 for t in range(topics_per_step)
             )
     return roadmap
+
+
+# --- portfolio ---------------------------------------------------------------------------------
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project written from the showcase template; a draft unless `visibility` says otherwise.
+    Use portfolio.services to change one the way learners do (rendering, share image digest)."""
+
+    class Meta:
+        model = "portfolio.Project"
+
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    tier = "beginner"
+    overview = "Predict churn from usage data; the model beats the baseline."
+    overview_html = "<p>Predict churn from usage data; the model beats the baseline.</p>"
+    tech_stack = factory.LazyFunction(lambda: {"backend": ["Python", "FastAPI"], "ml": ["PyTorch"]})
+    features = factory.LazyFunction(lambda: [{"text": "Fast API", "metric": "p95 120 ms"}])
+    visibility = "draft"
+    position = factory.Sequence(lambda n: n)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portfolio.Report"
+
+    user = factory.SubFactory(UserFactory)
+    reason = "spam"
+    message = "Advertising"
+    url = factory.LazyAttribute(lambda o: f"/u/{o.user.username}/")
