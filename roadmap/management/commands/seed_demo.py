@@ -63,7 +63,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=20, help="number of demo learners (default 20)")
         parser.add_argument("--projects-per-user", type=int, default=2, help="projects per learner (default 2)")
-        parser.add_argument("--password", default=DEMO_PASSWORD, help=f"the demo learners' password (default {DEMO_PASSWORD})")
+        parser.add_argument(
+            "--password", default=DEMO_PASSWORD, help=f"the demo learners' password (default {DEMO_PASSWORD})"
+        )
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
 
     def handle(self, *args, users, projects_per_user, password, seed, **options):
