@@ -175,10 +175,12 @@ def smtp_settings(settings, smtp_server):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Each test starts with no page in this process's copy of the page cache (config/cache.py)."""
+def _fresh_page_cache(settings):
+    """The page cache (config/cache.py) without its per-process level, so that `cache.clear()` empties
+    it; tests of that level turn it on themselves."""
     from config.cache import clear_local
 
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
     clear_local()
     yield
     clear_local()

@@ -320,3 +320,20 @@ def test_local_level_can_be_turned_off(client, roadmap, settings):
     client.get(url)
     cache.set("pagever:roadmap", "from-another-process", timeout=None)
     assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+def test_recent_page_is_answered_by_the_middleware_with_every_header(client, roadmap, settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 30
+    url = reverse("roadmap:detail", args=[roadmap.slug])
+    first = client.get(url)
+    assert first["X-Page-Cache"] == "miss"
+    hit = client.get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    assert hit.content == first.content
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert hit[header] == first[header], header
+    assert hit["Cache-Control"] == first["Cache-Control"]
+    assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    # A visitor with a session never gets it.
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    assert "X-Page-Cache" not in client.get(url)
