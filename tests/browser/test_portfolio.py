@@ -179,3 +179,16 @@ def test_portfolio_pages_fit_a_phone(ada, live_server, browser):
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
     context.close()
+
+
+def test_drag_and_drop_reorders_my_projects(ada, live_server, page):
+    from tests.factories import ProjectFactory
+
+    for i, title in enumerate(["Alpha", "Beta", "Gamma"]):
+        ProjectFactory(owner=ada, title=title, position=i)
+    _log_in(page, live_server.url)
+    page.goto(live_server.url + "/portfolio/")
+    with page.expect_navigation():  # the page reloads once the new order is saved
+        page.locator("#project-gamma").drag_to(page.locator("#project-alpha"), target_position={"x": 20, "y": 5})
+    assert page.locator(".project-row-title").all_inner_texts() == ["Gamma", "Alpha", "Beta"]
+    assert [p.title for p in ada.projects.order_by("position")] == ["Gamma", "Alpha", "Beta"]
