@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
 from portfolio import selectors, services, share_image
@@ -79,7 +79,7 @@ def _canonical_redirect(user, username, request):
 # --- public pages -----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @cache_anonymous_page(_page_scopes)
 def public_profile(request, username):
     viewer, user = _portfolio_user(request, username)
@@ -138,7 +138,7 @@ def _success_metrics(user, roadmap, progress):
     return success_metrics(user, roadmap, progress=progress)
 
 
-@require_GET
+@require_safe
 @cache_anonymous_page(_page_scopes)
 def public_project(request, username, slug):
     viewer, user = _portfolio_user(request, username)
@@ -181,7 +181,7 @@ def public_project(request, username, slug):
     return _cacheable(response, viewer)
 
 
-@require_GET
+@require_safe
 def project_readme(request, username, slug):
     """The project as README.md, for whoever may see the project."""
     viewer, user = _portfolio_user(request, username)
@@ -210,7 +210,7 @@ def _png_response(request, viewer, data: bytes, version: str, *, shared: bool):
     return response
 
 
-@require_GET
+@require_safe
 def profile_image(request, username):
     viewer, user = _portfolio_user(request, username)
     projects = list(user.projects.published().order_by("position", "-created_at", "id").only("title"))
@@ -228,7 +228,7 @@ def profile_image(request, username):
     return _png_response(request, viewer, data, version, shared=selectors.portfolio_page_is_public(user))
 
 
-@require_GET
+@require_safe
 def project_image(request, username, slug):
     viewer, user = _portfolio_user(request, username)
     project = selectors.project_for_viewer(viewer, user, slug)
@@ -305,7 +305,7 @@ def _attach_errors(form, exc: ValidationError):
 
 
 @login_required
-@require_GET
+@require_safe
 def project_list(request):
     projects = list(selectors.projects_for_owner(request.user))
     return render(

@@ -281,3 +281,12 @@ def test_project_page_and_list_query_budgets_are_constant(ada, roadmap, count, d
         assert Client().get("/u/ada/project-0/").status_code == 200
     with django_assert_max_num_queries(8):
         assert Client().get("/sitemap.xml").status_code == 200
+
+
+def test_head_requests_work_for_link_preview_crawlers(client, ada):
+    project = _project(ada)
+    for url in ("/u/ada/", project.get_absolute_url(), f"{project.get_absolute_url()}share.png"):
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b""
+    assert client.post("/u/ada/").status_code == 405
