@@ -264,7 +264,7 @@ def _wrk(port: int, scenario: Scenario, duration: int, connections: int) -> Resu
         os.unlink(script.name)
     out = completed.stdout
     # wrk prints no distribution when nothing completed; that shows as 0 requests and failed checks.
-    percentiles = {"50": "0us", "99": "0us"} | dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    percentiles = {"50": "0us", "99": "0us"} | dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return Result(
         label=scenario.label,
