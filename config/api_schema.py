@@ -5,7 +5,7 @@ Kept apart from config/api.py because DRF imports that module while it builds AP
 AutoSchema subclass can be defined.
 """
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -63,6 +63,8 @@ class ApiAutoSchema(AutoSchema):
             errors["403"] = _error("Not allowed (for a session: a missing or wrong CSRF token).")
         if self.method in ("POST", "PUT", "PATCH"):
             errors["415"] = _error("The body is not JSON.")
+            if getattr(self.view, "may_conflict", False):
+                errors["409"] = _error("Not possible in the object's current state (see message and fields).")
         for code, response in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
@@ -70,6 +72,19 @@ class ApiAutoSchema(AutoSchema):
 
     def _requires_user(self):
         return any(isinstance(p, permissions.IsAuthenticated) for p in self.view.get_permissions())
+
+
+class HttpUrlFieldScheme(OpenApiSerializerFieldExtension):
+    target_class = "config.api.HttpUrlField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "string"}
+        if direction == "request":
+            pattern = self.target.pattern
+            schema["pattern"] = f"^$|{pattern}" if self.target.allow_blank else pattern
+            if self.target.max_length:
+                schema["maxLength"] = self.target.max_length
+        return schema
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -95,3 +110,35 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
                 "description": 'The same personal API token, sent as "Bearer <key>".',
             },
         ]
+
+
+# In JSON Schema source text; both Python's re and ECMA regexes read \u0000.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def forbid_nul_characters(result, generator, request, public):
+    """Postprocessing hook: request strings may not hold NUL characters. DRF refuses them (PostgreSQL
+    cannot store them); the schema says so wherever a string has no pattern, format or enum."""
+
+    def visit(schema):
+        if not isinstance(schema, dict):
+            return
+        if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+            schema["pattern"] = NO_NUL_PATTERN
+        for child in schema.get("properties", {}).values():
+            visit(child)
+        visit(schema.get("items"))
+        visit(schema.get("additionalProperties"))
+        for key in ("allOf", "anyOf", "oneOf"):
+            for child in schema.get(key, []):
+                visit(child)
+
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            visit(schema)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") in ("query", "path"):
+                    visit(parameter.get("schema"))
+    return result

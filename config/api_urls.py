@@ -26,5 +26,6 @@ urlpatterns = [
     *roadmap_api.urlpatterns,
     *accounts_api.urlpatterns,
     *portfolio_api.urlpatterns,
-    re_path(r"^(?P<rest>.*)$", not_found),
+    # [\s\S]: even a path with an encoded newline gets the JSON 404.
+    re_path(r"^(?P<rest>[\s\S]*)\Z", not_found),
 ]

@@ -5,6 +5,7 @@ for the HTML pages.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -13,30 +14,69 @@ from rest_framework import generics, permissions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from config.api import Conflict, NotFound
 from portfolio import selectors, services
+from portfolio.models import Project
 from portfolio.serializers import (
     ProjectCreateSerializer,
     ProjectFilterSerializer,
     ProjectSerializer,
+    ProjectWriteSerializer,
     PublicProfileSerializer,
     PublishSerializer,
 )
 from roadmap import selectors as roadmap_selectors
 from roadmap.api import query_filters
+from roadmap.models import Step
 
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)
 PROJECT_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The project's slug.")
 
 
 def _fields(validated: dict) -> dict:
-    """Serializer output as the plain values the services take."""
+    """Serializer output as the plain values the services take; skills' slugs become steps (404
+    naming the unknown ones)."""
     fields = dict(validated)
+    if "skills" in fields:
+        slugs = fields["skills"]
+        steps = {}
+        for step in Step.objects.filter(roadmap__published=True, slug__in=slugs).order_by("-roadmap_id"):
+            steps[step.slug] = step
+        unknown = [slug for slug in slugs if slug not in steps]
+        if unknown:
+            raise NotFound(
+                f"No roadmap step {', '.join(unknown)}.", fields={"skills": [f"No step {s!r}." for s in unknown]}
+            )
+        fields["skills"] = list({steps[slug].pk: steps[slug] for slug in slugs}.values())
     if "tech_stack" in fields:
         fields["tech_stack"] = {key: list(tags) for key, tags in fields["tech_stack"].items()}
     for name in ("features", "results"):
         if name in fields:
             fields[name] = [dict(row) for row in fields[name]]
     return fields
+
+
+def _save(service, *, owner, project=None, shared=False, **kwargs):
+    """Call a portfolio service; its validation errors about the project's state become a 409.
+
+    Those are: a slug the owner already uses, and a shared (published or unlisted) project left
+    without a title or overview. Anything else is a 400, as usual.
+    """
+    try:
+        return service(**({"project": project} if project is not None else {"owner": owner}), **kwargs)
+    except DjangoValidationError as error:
+        messages = error.message_dict if hasattr(error, "error_dict") else {}
+        conflicts = {}
+        slug = kwargs.get("slug")
+        if "slug" in messages and slug:
+            others = Project.objects.filter(owner=owner, slug=slug).exclude(pk=getattr(project, "pk", None))
+            if others.exists():
+                conflicts["slug"] = messages["slug"]
+        if shared:
+            conflicts.update({name: messages[name] for name in ("title", "overview") if name in messages})
+        if conflicts and conflicts.keys() == messages.keys():
+            raise Conflict(" ".join(m for ms in conflicts.values() for m in ms), fields=conflicts) from error
+        raise
 
 
 # --- public profiles -----------------------------------------------------------------------------
@@ -103,6 +143,7 @@ class OwnProjects:
 @extend_schema(tags=["me: projects"])
 class ProjectList(OwnProjects, generics.ListCreateAPIView):
     serializer_class = ProjectSerializer
+    may_conflict = True
 
     def get_queryset(self):
         filters = query_filters(self.request, ProjectFilterSerializer)
@@ -114,26 +155,33 @@ class ProjectList(OwnProjects, generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         write = ProjectCreateSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        project = services.project_create(owner=request.user, **_fields(write.validated_data))
+        project = _save(services.project_create, owner=request.user, **_fields(write.validated_data))
         project = selectors.project_for_owner(request.user, project.slug)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
     get=extend_schema(summary="One of my projects"),
-    patch=extend_schema(summary="Change parts of one of my projects"),
+    patch=extend_schema(summary="Change parts of one of my projects", request=ProjectWriteSerializer),
     delete=extend_schema(summary="Delete one of my projects for good"),
 )
 @extend_schema(tags=["me: projects"], parameters=[PROJECT_SLUG])
 class ProjectDetail(OwnProjects, generics.RetrieveUpdateDestroyAPIView):
     serializer_class = ProjectSerializer
+    may_conflict = True
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def update(self, request, *args, **kwargs):
         project = self.get_object()
-        write = ProjectSerializer(project, data=request.data, partial=True)
+        write = ProjectWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        project = services.project_update(project=project, **_fields(write.validated_data))
+        project = _save(
+            services.project_update,
+            owner=request.user,
+            project=project,
+            shared=project.visibility != Project.Visibility.DRAFT,
+            **_fields(write.validated_data),
+        )
         return Response(ProjectSerializer(selectors.project_for_owner(request.user, project.slug)).data)
 
     def perform_destroy(self, instance):
@@ -150,13 +198,20 @@ class ProjectDetail(OwnProjects, generics.RetrieveUpdateDestroyAPIView):
 )
 class ProjectPublish(OwnProjects, generics.GenericAPIView):
     serializer_class = ProjectSerializer
+    may_conflict = True
     http_method_names = ["post", "options"]
 
     def post(self, request, slug):
         project = self.get_object()
         write = PublishSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        project = services.project_publish(project=project, visibility=write.validated_data["visibility"])
+        project = _save(
+            services.project_publish,
+            owner=request.user,
+            project=project,
+            shared=True,
+            visibility=write.validated_data["visibility"],
+        )
         return Response(ProjectSerializer(selectors.project_for_owner(request.user, project.slug)).data)
 
 
@@ -197,7 +252,7 @@ class ProjectReadme(OwnProjects, generics.GenericAPIView):
 
 
 urlpatterns = [
-    path("users/<str:username>/", PublicProfile.as_view(), name="user-detail"),
+    path("users/<slug:username>/", PublicProfile.as_view(), name="user-detail"),
     path("me/projects/", ProjectList.as_view(), name="project-list"),
     path("me/projects/<slug:slug>/", ProjectDetail.as_view(), name="project-detail"),
     path("me/projects/<slug:slug>/publish/", ProjectPublish.as_view(), name="project-publish"),

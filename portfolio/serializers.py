@@ -3,41 +3,14 @@ profiles. Validation of content is the services' job (portfolio.services); these
 and bounds so that a wrong type is a clear 400."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import HttpUrlField, StrictSerializer, not_blank_validator
 from portfolio import models as m
 from portfolio.models import Project
-from roadmap.models import Step
 
 
-@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "description": "A roadmap step's slug."})
-class StepSlugField(serializers.RelatedField):
-    """A roadmap step named by its slug (as in /roadmaps/<slug>/steps/<step-slug>/)."""
-
-    default_error_messages = {
-        "does_not_exist": 'No step "{value}" in the published roadmaps.',
-        "invalid": "Give a step's slug.",
-    }
-
-    def __init__(self, **kwargs):
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", Step.objects.filter(roadmap__published=True).order_by("roadmap_id", "number"))
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or not data:
-            self.fail("invalid")
-        step = self.get_queryset().filter(slug=data).first()
-        if step is None:
-            self.fail("does_not_exist", value=data[:80])
-        return step
-
-    def to_representation(self, value):
-        return value.slug
-
-
-class TechStackSerializer(serializers.Serializer):
+class TechStackSerializer(StrictSerializer):
     """Tags per layer of the showcase template's tech stack."""
 
     def get_fields(self):
@@ -52,31 +25,31 @@ class TechStackSerializer(serializers.Serializer):
         }
 
 
-class FeatureSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=m.FEATURE_TEXT_MAX)
+class FeatureSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=m.FEATURE_TEXT_MAX, validators=[not_blank_validator])
     metric = serializers.CharField(max_length=m.FEATURE_METRIC_MAX, required=False, allow_blank=True, default="")
 
 
-class ResultSerializer(serializers.Serializer):
-    metric = serializers.CharField(max_length=m.RESULT_CELL_MAX)
+class ResultSerializer(StrictSerializer):
+    metric = serializers.CharField(max_length=m.RESULT_CELL_MAX, validators=[not_blank_validator])
     baseline = serializers.CharField(max_length=m.RESULT_CELL_MAX, required=False, allow_blank=True, default="")
     final = serializers.CharField(max_length=m.RESULT_CELL_MAX, required=False, allow_blank=True, default="")
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    """A project as its owner sees and edits it."""
+    """A project as its owner sees it."""
 
-    slug = serializers.SlugField(
-        max_length=m.SLUG_MAX,
-        required=False,
-        allow_blank=True,
-        help_text="Its address under /u/<username>/; made from the title when empty.",
+    idea = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="The idea it started from."
     )
-    idea = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The idea it started from.")
-    tech_stack = TechStackSerializer(required=False)
-    features = FeatureSerializer(many=True, required=False, max_length=m.FEATURES_MAX)
-    results = ResultSerializer(many=True, required=False, max_length=m.RESULTS_MAX)
-    skills = StepSlugField(many=True, required=False, help_text="Slugs of the roadmap steps it demonstrates.")
+    tech_stack = TechStackSerializer(read_only=True)
+    features = FeatureSerializer(many=True, read_only=True)
+    results = ResultSerializer(many=True, read_only=True)
+    skills = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True, help_text="Slugs of the roadmap steps it demonstrates."
+    )
+    live_demo_url = serializers.CharField(read_only=True)
+    repository_url = serializers.CharField(read_only=True)
     html_url = serializers.SerializerMethodField(help_text="Its public page (visible to others once published).")
 
     class Meta:
@@ -107,37 +80,62 @@ class ProjectSerializer(serializers.ModelSerializer):
             "updated_at",
             "html_url",
         ]
-        read_only_fields = [
-            "overview_html",
-            "deployment_html",
-            "published_at",
-            "hidden",
-            "hidden_reason",
-            "position",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = fields
         extra_kwargs = {
-            "title": {"help_text": "Required to publish."},
-            "overview": {"help_text": "Problem and solution, in Markdown. Required to publish."},
-            "visibility": {"help_text": "draft: only you; unlisted: anyone with the link; public: on your page."},
+            "visibility": {
+                "help_text": "draft: only you; unlisted: anyone with the link; public: on your page. "
+                "Changed with the publish and unpublish operations."
+            },
         }
 
     def get_html_url(self, project) -> str:
         return f"{settings.SITE_URL}{project.get_absolute_url()}"
 
 
-class ProjectCreateSerializer(ProjectSerializer):
-    class Meta(ProjectSerializer.Meta):
-        extra_kwargs = {**ProjectSerializer.Meta.extra_kwargs, "title": {"help_text": "The project's name."}}
+class ProjectWriteSerializer(StrictSerializer):
+    """The fields of a project its owner writes; all optional (PATCH). Content rules (a shared
+    project needs an overview, dates in order, ...) are the services'."""
 
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["title"].required = True
-        return fields
+    slug = serializers.SlugField(
+        max_length=m.SLUG_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="Its address under /u/<username>/; made from the title when empty.",
+    )
+    title = serializers.CharField(max_length=m.TITLE_MAX, required=False, validators=[not_blank_validator])
+    tier = serializers.ChoiceField(choices=Project.Tier.choices, required=False)
+    overview = serializers.CharField(
+        max_length=m.OVERVIEW_MAX,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Problem and solution, in Markdown. Required to publish.",
+    )
+    tech_stack = TechStackSerializer(required=False)
+    features = serializers.ListField(child=FeatureSerializer(), required=False, max_length=m.FEATURES_MAX)
+    deployment = serializers.CharField(
+        max_length=m.DEPLOYMENT_MAX, required=False, allow_blank=True, trim_whitespace=False, help_text="Markdown."
+    )
+    live_demo_url = HttpUrlField(max_length=m.URL_MAX)
+    repository_url = HttpUrlField(max_length=m.URL_MAX)
+    skills = serializers.ListField(
+        child=serializers.SlugField(max_length=50),
+        required=False,
+        max_length=50,
+        help_text="Slugs of the roadmap steps it demonstrates (replaces the list).",
+    )
+    results = serializers.ListField(child=ResultSerializer(), required=False, max_length=m.RESULTS_MAX)
+    started_on = serializers.DateField(required=False, allow_null=True)
+    finished_on = serializers.DateField(required=False, allow_null=True, help_text="Not before started_on.")
 
 
-class PublishSerializer(serializers.Serializer):
+class ProjectCreateSerializer(ProjectWriteSerializer):
+    """A new project: a title is all it needs; it starts as a draft."""
+
+    title = serializers.CharField(max_length=m.TITLE_MAX, validators=[not_blank_validator])
+
+
+class PublishSerializer(StrictSerializer):
     visibility = serializers.ChoiceField(
         choices=[Project.Visibility.PUBLIC, Project.Visibility.UNLISTED],
         default=Project.Visibility.PUBLIC,
@@ -155,7 +153,9 @@ class PublicProjectSerializer(serializers.ModelSerializer):
     tech_stack = TechStackSerializer(read_only=True)
     features = FeatureSerializer(many=True, read_only=True)
     results = ResultSerializer(many=True, read_only=True)
-    skills = StepSlugField(many=True, read_only=True)
+    skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    live_demo_url = serializers.CharField(read_only=True)
+    repository_url = serializers.CharField(read_only=True)
     html_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -12,8 +12,10 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import BooleanField
 from rest_framework.response import Response
 
+from config.api import NotFound
 from roadmap import selectors, services
 from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic, TopicProgress
 from roadmap.serializers import (
@@ -28,6 +30,7 @@ from roadmap.serializers import (
     ProjectIdeaSerializer,
     ReleaseSerializer,
     RoadmapDetailSerializer,
+    RoadmapParamSerializer,
     RoadmapSerializer,
     StepChangeResultSerializer,
     StepDetailSerializer,
@@ -48,7 +51,16 @@ ROADMAP_SLUG = OpenApiParameter(
 def query_filters(request, serializer_class) -> dict:
     """The validated query parameters (400 in the error shape when one is invalid)."""
     # A plain dict: with a QueryDict, DRF would read a missing boolean as False.
-    serializer = serializer_class(data=request.query_params.dict())
+    data = request.query_params.dict()
+    serializer = serializer_class(data=data)
+    # Booleans as the schema spells them; DRF would also take "1", "yes" or "on".
+    errors = {
+        name: ['Use "true" or "false".']
+        for name, field in serializer.fields.items()
+        if isinstance(field, BooleanField) and name in data and data[name] not in ("true", "false")
+    }
+    if errors:
+        raise ValidationError(errors)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -253,14 +265,14 @@ class ProgressList(LearnerOnly, generics.ListAPIView):
 @extend_schema(
     tags=["me: progress"],
     summary="My progress through a roadmap: per phase and step, and what to learn next",
-    parameters=[OpenApiParameter("roadmap", str, description='The roadmap\'s slug (default "ai-engineer").')],
+    parameters=[RoadmapParamSerializer],
     responses=ProgressSummarySerializer,
 )
 class ProgressSummary(LearnerOnly, generics.GenericAPIView):
     serializer_class = ProgressSummarySerializer
 
     def get(self, request):
-        roadmap = _roadmap_or_default(request.query_params.get("roadmap"))
+        roadmap = _roadmap_or_default(query_filters(request, RoadmapParamSerializer).get("roadmap"))
         progress = selectors.progress_for(request.user, roadmap)
         phases = selectors.phases_with_steps(roadmap)
 
@@ -351,15 +363,18 @@ class ProgressBulk(LearnerOnly, generics.GenericAPIView):
         write = BulkStateSerializer(data=request.data)
         write.is_valid(raise_exception=True)
         items = write.validated_data["items"]
-        topics = topics_with_state(request.user).in_bulk([item["topic"] for item in items])
+        topics = topics_with_state(request.user).in_bulk({item["topic"] for item in items})
         unknown = [index for index, item in enumerate(items) if item["topic"] not in topics]
         if unknown:
-            raise ValidationError({"items": {index: {"topic": ["No such topic."]} for index in unknown}})
+            raise NotFound(
+                "No such topic: " + ", ".join(str(items[index]["topic"]) for index in unknown) + ".",
+                fields={f"items.{index}.topic": ["No such topic."] for index in unknown},
+            )
         with transaction.atomic():
             for item in items:
                 services.mark_topic(user=request.user, topic=topics[item["topic"]], status=item["state"])
         results = list(topics_with_state(request.user).filter(pk__in=topics))
-        return Response(BulkResultSerializer({"updated": len(items), "results": results}).data)
+        return Response(BulkResultSerializer({"updated": len(results), "results": results}).data)
 
 
 class _StepAction(LearnerOnly, generics.GenericAPIView):

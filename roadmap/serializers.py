@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import StrictSerializer
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -209,7 +210,11 @@ class ProgressFilterSerializer(serializers.Serializer):
     phase = serializers.SlugField(required=False, help_text="Only the topics of this phase (its slug).")
 
 
-class TopicStateWriteSerializer(serializers.Serializer):
+class RoadmapParamSerializer(serializers.Serializer):
+    roadmap = serializers.SlugField(required=False, help_text='The roadmap (default "ai-engineer").')
+
+
+class TopicStateWriteSerializer(StrictSerializer):
     state = serializers.ChoiceField(choices=STATE_CHOICES)
 
 
@@ -238,19 +243,18 @@ class ProgressSummarySerializer(serializers.Serializer):
     next_topics = TopicRefSerializer(many=True, help_text="The next required topics not yet done or skipped.")
 
 
-class BulkItemSerializer(serializers.Serializer):
+class BulkItemSerializer(StrictSerializer):
     topic = serializers.IntegerField(min_value=1, help_text="The topic's id.")
     state = serializers.ChoiceField(choices=STATE_CHOICES)
 
 
-class BulkStateSerializer(serializers.Serializer):
-    items = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX)
-
-    def validate_items(self, items):
-        ids = [item["topic"] for item in items]
-        if len(set(ids)) != len(ids):
-            raise serializers.ValidationError("Name each topic once.")
-        return items
+class BulkStateSerializer(StrictSerializer):
+    items = serializers.ListField(
+        child=BulkItemSerializer(),
+        min_length=1,
+        max_length=BULK_MAX,
+        help_text="Applied in order: when a topic appears twice, the last state wins.",
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -258,7 +262,7 @@ class BulkResultSerializer(serializers.Serializer):
     results = TopicStateSerializer(many=True)
 
 
-class StepRefSerializer(serializers.Serializer):
+class StepRefSerializer(StrictSerializer):
     roadmap = serializers.SlugField(required=False, help_text='The roadmap\'s slug (default "ai-engineer").')
     step = serializers.SlugField(help_text="The step's slug.")
 
@@ -270,7 +274,7 @@ class StepChangeResultSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(StrictSerializer):
     note = serializers.CharField(
         allow_blank=True,
         max_length=NOTE_MAX,
