@@ -45,6 +45,7 @@ committed just before the backend is called.
 import logging
 import re
 import smtplib
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -52,6 +53,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -146,7 +148,16 @@ def _finish(claim: ReminderDelivery, *, status: str, error: str = "") -> None:
     values = {"status": status, "error": error[:ERROR_LIMIT], "updated_at": timezone.now()}
     if status == Status.FAILED:
         values["sent_at"] = None
-    ReminderDelivery.objects.filter(pk=claim.pk, claimed_at=claim.claimed_at).update(**values)
+    rows = ReminderDelivery.objects.filter(pk=claim.pk, claimed_at=claim.claimed_at)
+    if status != Status.SENT or db_connection.vendor != "postgresql":
+        rows.update(**values)
+        return
+    # "sent" need not wait for the disk: if the database loses this write in a crash, the row stays
+    # claimed and handed over, which is closed as sent anyway (never resent). One fsync saved per email.
+    with transaction.atomic():
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        rows.update(**values)
 
 
 def _fail_unclaimed(delivery_id: int, error: str) -> None:
@@ -315,7 +326,10 @@ def _smtp_deliver(message, connection: SMTPBackend, handoff) -> None:
     data = re.sub(rb"(?m)^\.", b"..", data)
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
-    connection.open()
+    if connection.open():
+        # The body and the final "." go out as two writes with no reply in between: without this,
+        # Nagle's algorithm holds the "." until the server's delayed ACK (~40 ms a message).
+        connection.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     smtp = connection.connection
     try:
         smtp.ehlo_or_helo_if_needed()
