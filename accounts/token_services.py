@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 
 KEY_PREFIX = "rmp_"
 PREFIX_LENGTH = 12
@@ -40,7 +40,7 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError({"name": f"Use at most {NAME_MAX_LENGTH} characters."})
     # Lock the user's row so that two concurrent requests cannot both pass the limit.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
         raise ValidationError(f"You have {MAX_TOKENS_PER_USER} tokens already; revoke one you no longer use.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
