@@ -59,7 +59,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import ReminderDelivery, User
-from accounts.reminders import build_reminder_message, eligible_users, user_ids_to_remind
+from accounts.reminders import (
+    ReminderBatch,
+    build_reminder_message,
+    eligible_users,
+    reminder_batch,
+    user_ids_to_remind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +203,9 @@ def _recheck(delivery_id: int) -> SendResult:
     return _check(delivery) or SendResult("busy", retry_after=1.0)
 
 
-def reminders_prepare_batch(*, user_ids: list[int], period: str) -> dict:
-    """Everything a batch needs up front, in three queries: {user_id: (user or None if no longer
-    eligible, their delivery row)}.
+def reminders_prepare_batch(*, user_ids: list[int], period: str, roadmap=None) -> tuple[dict, ReminderBatch]:
+    """Everything a batch needs up front, in a few queries: ({user_id: (user or None if no longer
+    eligible, their delivery row)}, the reads their emails share).
 
     Side effects: inserts the missing ReminderDelivery rows of the eligible users (ON CONFLICT DO
     NOTHING, so concurrent batches and reruns are harmless).
@@ -209,17 +215,24 @@ def reminders_prepare_batch(*, user_ids: list[int], period: str) -> dict:
         [ReminderDelivery(user_id=user_id, period=period) for user_id in users], ignore_conflicts=True
     )
     deliveries = {d.user_id: d for d in ReminderDelivery.objects.filter(period=period, user_id__in=list(users))}
-    return {user_id: (users.get(user_id), deliveries.get(user_id)) for user_id in user_ids}
+    entries = {user_id: (users.get(user_id), deliveries.get(user_id)) for user_id in user_ids}
+    return entries, reminder_batch(list(users.values()), period=period, roadmap=roadmap)
 
 
 def reminder_send(
-    *, user_id: int, period: str, connection=None, prepared: tuple | None = None, roadmap=None
+    *,
+    user_id: int,
+    period: str,
+    connection=None,
+    prepared: tuple | None = None,
+    roadmap=None,
+    batch: ReminderBatch | None = None,
 ) -> SendResult:
     """Send `period`'s reminder to one user, unless it was sent already or another worker is at it.
     Call it outside a transaction: each step must be committed when it happens.
 
-    `prepared` is the user's entry from reminders_prepare_batch, `roadmap` the roadmap to write
-    about (both looked up when not given).
+    `prepared` is the user's entry from reminders_prepare_batch and `batch` the reads shared by the
+    batch, `roadmap` the roadmap to write about (all looked up when not given).
 
     Side effects: creates the user's ReminderDelivery for the period if missing; claims it; sends one
     email through `connection` (opened if needed and left open for the next user); marks the row
@@ -248,7 +261,7 @@ def reminder_send(
         claims.append(_claim(delivery.pk))
 
     try:
-        message = build_reminder_message(user, period=period, connection=connection, roadmap=roadmap)
+        message = build_reminder_message(user, period=period, connection=connection, roadmap=roadmap, batch=batch)
         _deliver(message, connection, handoff=claim)
     except LostClaim:
         return _recheck(delivery.pk)

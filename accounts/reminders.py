@@ -162,25 +162,27 @@ class ChangesDigest:
         return not self.releases and not self.groups
 
 
-def changes_digest(roadmap, since: datetime | None) -> ChangesDigest:
-    """What changed in `roadmap` after `since`, summarised for an email. Three queries at most."""
+def changes_digest(roadmap, since: datetime | None, *, batch: "ReminderBatch | None" = None) -> ChangesDigest:
+    """What changed in `roadmap` after `since`, summarised for an email. Three queries at most; none
+    when `batch` holds the changes already."""
     digest = ChangesDigest(since=since, url=absolute(reverse("roadmap:changes", kwargs={"slug": roadmap.slug})))
-    rows = list(
-        roadmap_selectors.changes_since(roadmap, since)
-        .select_related(None)
-        .values_list("action", "object_type", "object_id", "object_repr", "url")[:CHANGES_SCANNED]
-    )
+    if batch is not None and batch.change_rows is not None:
+        rows = [row[1:] for row in batch.change_rows if since is None or row[0] > since]
+        releases = batch.releases
+    else:
+        rows = list(
+            roadmap_selectors.changes_since(roadmap, since)
+            .select_related(None)
+            .values_list("action", "object_type", "object_id", "object_repr", "url")[:CHANGES_SCANNED]
+        )
+        releases = None
     if not rows:
         return digest
     release_ids = [object_id for action, _t, object_id, _r, _u in rows if action == RoadmapChange.Action.RELEASED]
     if release_ids:
-        digest.releases = releases = list(
-            Release.objects.filter(roadmap=roadmap, pk__in=[int(i) for i in release_ids if i.isdigit()]).order_by(
-                "-published_at"
-            )
-        )
-        for release in releases:
-            release.notes_text = _indented(release.notes)
+        if releases is None:
+            releases = _releases(roadmap, release_ids)
+        digest.releases = [releases[i] for i in release_ids if i in releases]
     # Newest first: the first change seen of an object is its latest state; an object created in the
     # window is "added" whatever happened to it after, unless it is gone again.
     seen: dict[tuple[str, str], ChangeItem] = {}
@@ -215,6 +217,16 @@ def changes_digest(roadmap, since: datetime | None) -> ChangesDigest:
         # More changes than we read: say so rather than pretend the counts are complete.
         digest.hidden += roadmap_selectors.changes_since(roadmap, since).count() - CHANGES_SCANNED
     return digest
+
+
+def _releases(roadmap, ids) -> dict:
+    """{str(id): Release} with plain-text notes, for the releases among `ids`."""
+    releases = Release.objects.filter(roadmap=roadmap, pk__in=[int(i) for i in ids if str(i).isdigit()])
+    result = {}
+    for release in releases:
+        release.notes_text = _indented(release.notes)
+        result[str(release.pk)] = release
+    return result
 
 
 def _indented(markdown: str, *, max_lines: int = 12, width: int = 74) -> str:
@@ -254,7 +266,53 @@ def _completed_in(user, start: date, end: date) -> tuple[int, list]:
     return count, titles[:COMPLETED_SHOWN]
 
 
-def reminder_context(user, *, period: str, roadmap=None) -> dict:
+def _first_since(user, period: str) -> datetime:
+    """A first reminder covers the last month at most, not everything since the roadmap was loaded."""
+    last_month_start = previous_month_start(_month_start(period))
+    return max(user.date_joined, datetime.combine(last_month_start, datetime.min.time(), tzinfo=UTC))
+
+
+@dataclass
+class ReminderBatch:
+    """Reads shared by the users of one batch, made once (two or three queries per batch instead of
+    per email): each user's previous reminder, and the roadmap's changes since the earliest of them."""
+
+    period: str
+    previous: dict = field(default_factory=dict)
+    change_rows: list | None = None
+    releases: dict = field(default_factory=dict)
+
+
+def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
+    batch = ReminderBatch(period=period)
+    previous = (
+        ReminderDelivery.objects.filter(
+            user__in=[u.pk for u in users],
+            period__lt=period,
+            status=ReminderDelivery.Status.SENT,
+            sent_at__isnull=False,
+        )
+        .order_by("period")
+        .values_list("user_id", "sent_at")
+    )
+    batch.previous = dict(previous)  # ascending periods: the latest wins
+    if roadmap is None or not users:
+        return batch
+    since = min(batch.previous.get(u.pk) or _first_since(u, period) for u in users)
+    rows = list(
+        roadmap_selectors.changes_since(roadmap, since)
+        .select_related(None)
+        .values_list("created_at", "action", "object_type", "object_id", "object_repr", "url")[: CHANGES_SCANNED + 1]
+    )
+    if len(rows) <= CHANGES_SCANNED:
+        # Otherwise each email reads (and counts) its own changes.
+        batch.change_rows = rows
+        release_ids = [row[3] for row in rows if row[1] == RoadmapChange.Action.RELEASED]
+        batch.releases = _releases(roadmap, release_ids) if release_ids else {}
+    return batch
+
+
+def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | None = None) -> dict:
     """Everything the monthly email says to `user` for `period`, computed by the dashboard's own
     selectors. About a dozen queries, whatever the amount of content or progress."""
     from accounts.selectors import PROJECTS_NEEDED
@@ -277,7 +335,7 @@ def reminder_context(user, *, period: str, roadmap=None) -> dict:
         "portfolio_url": absolute(PORTFOLIO_PATH),
         "unsubscribe_url": unsubscribe_url(user),
     }
-    since = _previous_reminder_at(user, period)
+    since = batch.previous.get(user.pk) if batch is not None else _previous_reminder_at(user, period)
     context["first_reminder"] = since is None
     context["completed_count"], context["completed_titles"] = _completed_in(user, last_month_start, month_start)
     context["completed_more"] = context["completed_count"] - len(context["completed_titles"])
@@ -286,9 +344,7 @@ def reminder_context(user, *, period: str, roadmap=None) -> dict:
 
     progress = roadmap_selectors.progress_for(user, roadmap)
     context["roadmap_url"] = absolute(roadmap.get_absolute_url())
-    # A first reminder covers the last month at most, not everything since the roadmap was loaded.
-    first_since = max(user.date_joined, datetime.combine(last_month_start, datetime.min.time(), tzinfo=UTC))
-    context["changes"] = changes = changes_digest(roadmap, since or first_since)
+    context["changes"] = changes = changes_digest(roadmap, since or _first_since(user, period), batch=batch)
     context["changes_count"] = changes.total + len(changes.releases)
     context["progress"] = progress.overall
     context["plan"] = roadmap_selectors.plan_status(user, roadmap, progress=progress)
@@ -324,11 +380,13 @@ def _message_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def build_reminder_message(user, *, period: str, roadmap=None, connection=None) -> EmailMultiAlternatives:
+def build_reminder_message(
+    user, *, period: str, roadmap=None, connection=None, batch: ReminderBatch | None = None
+) -> EmailMultiAlternatives:
     """The monthly reminder to `user` for `period`: plain text + HTML, RFC 8058 one-click unsubscribe
     headers, and a Message-ID fixed by (user, period), so that a copy sent twice by accident is
     recognisable as the same message by mail systems that deduplicate."""
-    context = reminder_context(user, period=period, roadmap=roadmap)
+    context = reminder_context(user, period=period, roadmap=roadmap, batch=batch)
     subject, text, html = render_email("monthly_reminder", context)
     message = EmailMultiAlternatives(
         subject=subject,

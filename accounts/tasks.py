@@ -41,15 +41,20 @@ def send_monthly_reminders(period: str | None = None) -> dict:
 def send_reminder_batch(user_ids: list[int], period: str) -> dict:
     """Send `period`'s reminder to each user, over one SMTP connection."""
     outcomes: dict[str, int] = {}
-    prepared = reminders_prepare_batch(user_ids=user_ids, period=period)
     roadmap = default_roadmap()
+    prepared, shared = reminders_prepare_batch(user_ids=user_ids, period=period, roadmap=roadmap)
     # Opened by the first send, not here: a server that is down is one failed (and retried) send per user.
     connection = reminder_connection()
     try:
         for index, user_id in enumerate(user_ids):
             try:
                 result = reminder_send(
-                    user_id=user_id, period=period, connection=connection, prepared=prepared[user_id], roadmap=roadmap
+                    user_id=user_id,
+                    period=period,
+                    connection=connection,
+                    prepared=prepared[user_id],
+                    roadmap=roadmap,
+                    batch=shared,
                 )
             except SoftTimeLimitExceeded:
                 # Out of time: hand the rest (this user included; its claim protects it) to a new task.

@@ -655,3 +655,29 @@ def test_beat_runs_the_month_on_the_configured_day_and_hour_utc(settings):
     assert app.conf.broker_transport_options["visibility_timeout"] > settings.REMINDER_RETRY_BACKOFF * 2 ** (
         settings.REMINDER_MAX_RETRIES - 1
     )
+
+
+def test_a_batch_shares_its_reads_and_says_the_same_as_a_single_send(ai_roadmap, db, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.tasks import send_reminder_batch
+
+    users = [learner(f"user{i}") for i in range(4)]
+    ReminderDelivery.objects.create(user=users[0], period="2026-10", status=Status.SENT, sent_at=timezone.now())
+    release_publish(roadmap=ai_roadmap, version="2026.11", notes="New step.")
+    for topic in Topic.objects.all()[:4]:
+        record_change(roadmap=ai_roadmap, obj=topic, action=RoadmapChange.Action.CHANGED, fields=["title"])
+
+    with CaptureQueriesContext(connection) as one:
+        send_reminder_batch.run(user_ids=[users[0].pk], period=PERIOD)
+    with CaptureQueriesContext(connection) as three:
+        send_reminder_batch.run(user_ids=[u.pk for u in users[1:]], period=PERIOD)
+
+    per_email = (len(three) - len(one)) / 2
+    assert per_email <= 9
+    batch_bodies = {m.to[0]: m.body for m in mail.outbox}
+    for user in users:
+        single = build_reminder_message(user, period=PERIOD)
+        # The same words, batch or not (the unsubscribe token and links are identical too).
+        assert single.body == batch_bodies[user.email]
