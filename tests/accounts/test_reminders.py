@@ -657,7 +657,7 @@ def test_beat_runs_the_month_on_the_configured_day_and_hour_utc(settings):
     )
 
 
-def test_a_batch_shares_its_reads_and_says_the_same_as_a_single_send(ai_roadmap, db, django_assert_num_queries):
+def test_a_batch_shares_its_reads_and_says_the_same_as_a_single_send(ai_roadmap, db):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -674,7 +674,11 @@ def test_a_batch_shares_its_reads_and_says_the_same_as_a_single_send(ai_roadmap,
     with CaptureQueriesContext(connection) as three:
         send_reminder_batch.run(user_ids=[u.pk for u in users[1:]], period=PERIOD)
 
-    per_email = (len(three) - len(one)) / 2
+    def statements(captured):
+        # Savepoints are the test's own transaction showing through; in production they are not there.
+        return [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+    per_email = (len(statements(three)) - len(statements(one))) / 2
     assert per_email <= 9
     batch_bodies = {m.to[0]: m.body for m in mail.outbox}
     for user in users:
