@@ -362,8 +362,9 @@ def plan_status(user, roadmap: Roadmap, *, today: date | None = None, progress: 
     - `weeks_delta` compares today with the date on which the plan expects the learner's actual count:
       if the plan expects what you have done 3 weeks from now, you are 3 weeks ahead (+3); if it
       expected it 2 weeks ago, you are 2 weeks behind (-2). Rounded to whole weeks.
-    - `state`: "finished" when every required topic is done; "not_started" before the start date;
-      otherwise "on_track" within +-1 week, else "ahead" or "behind".
+    - `state`: "finished" when every required topic is done; "not_started" before the start date
+      (or when the roadmap has no required topic); otherwise "on_track" when `weeks_delta` is -1, 0
+      or +1 (i.e. within 10 days, after rounding to whole weeks), else "ahead" or "behind".
     - `expected_phase` is the phase whose months contain today (the last phase after month 12);
       `actual_phase` is the phase of the plan's month in which the learner's count would be reached,
       i.e. where their next topic falls on the plan (the first phase when nothing is done).
