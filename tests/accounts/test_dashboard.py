@@ -111,3 +111,20 @@ def test_query_count_is_the_same_for_1x_and_10x_content_and_progress(client, dja
     assert response.status_code == 200
     if page == "dashboard":
         assert response.context["roadmap"] == large
+
+
+def test_dashboard_without_any_roadmap(client, user):
+    client.force_login(user)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert "No roadmap yet" in response.content.decode()
+
+
+def test_dashboard_for_a_plan_that_starts_later(client, roadmap, user):
+    user.plan_start_date = timezone.localdate() + timedelta(days=20)
+    user.save()
+    client.force_login(user)
+    page = client.get(reverse("dashboard")).content.decode()
+    start = user.plan_start_date
+    assert f"Your plan starts on {start.day} {start:%B %Y}" in page
+    assert "not started" in page
