@@ -165,3 +165,16 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".env", ".git", ".venv", "db.sqlite3", "node_modules"):
         assert entry in ignored
+
+
+def test_gunicorn_logs_json_through_the_projects_formatter():
+    import runpy
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["logconfig_dict"]
+    formatter = config["formatters"]["json"]["()"]
+    module, name = formatter.rsplit(".", 1)
+    assert callable(getattr(importlib.import_module(module), name))
+    assert config["handlers"]["stdout"]["stream"] == "ext://sys.stdout"
+    assert config["root"]["handlers"] == config["loggers"]["gunicorn.error"]["handlers"] == ["stdout"]
+    # gunicorn's access log stays off: the application logs each request with its id.
+    assert config["loggers"]["gunicorn.access"]["handlers"] == []
