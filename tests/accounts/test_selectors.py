@@ -144,3 +144,21 @@ def test_export_includes_the_users_projects_only(user, outsider):
     projects = selectors.user_export(user)["projects"]
     assert [p["title"] for p in projects] == ["My churn model"]
     assert projects[0]["visibility"] == "draft"
+
+
+def test_export_lists_sign_in_methods_without_secrets(user):
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    SocialAccount.objects.create(user=user, provider="github", uid="4242", extra_data={"token": "s3cret"})
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "TOTPSECRET"})
+    data = selectors.user_export(user)
+    assert data["email_addresses"] == [{"email": "learner@example.com", "verified": True, "primary": True}]
+    assert [(a["provider"], a["uid"]) for a in data["connected_accounts"]] == [("github", "4242")]
+    assert [m["type"] for m in data["two_factor"]] == ["totp"]
+    text = json.dumps(data, cls=DjangoJSONEncoder)
+    assert "s3cret" not in text
+    assert "TOTPSECRET" not in text
+    assert "password" not in text
