@@ -159,12 +159,12 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
 class StepFilterSerializer(serializers.Serializer):
     phase = serializers.SlugField(required=False, help_text="Only the steps of this phase (its slug).")
-    optional = serializers.BooleanField(required=False, allow_null=True, default=None)
+    optional = serializers.BooleanField(required=False, help_text="Only optional (true) or required (false) steps.")
 
 
 class ToolFilterSerializer(serializers.Serializer):
     category = serializers.CharField(required=False, max_length=100, help_text="Exact category name.")
-    essential = serializers.BooleanField(required=False, allow_null=True, default=None)
+    essential = serializers.BooleanField(required=False, help_text="Only the essential stack (true) or the rest.")
 
 
 class ProjectIdeaFilterSerializer(serializers.Serializer):
