@@ -31,7 +31,8 @@
   async function send(form, submitter) {
     const body = new FormData(form);
     if (submitter && submitter.name) body.set(submitter.name, submitter.value);
-    const response = await fetch(form.action, {
+    // getAttribute: a control named "action" inside the form would shadow form.action.
+    const response = await fetch(form.getAttribute("action") || window.location.href, {
       method: "POST",
       body: body,
       credentials: "same-origin",
