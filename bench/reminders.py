@@ -122,7 +122,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--memory-users", type=int, default=100_000, help="0: skip the memory measure")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--pool", default="prefork", help="prefork (default) or threads")
+    parser.add_argument("--concurrency", type=int, default=1, help="tasks at once in each worker process")
     args = parser.parse_args()
 
     from tests.smtp import free_port
@@ -151,7 +153,8 @@ def main():
 
         # --- our path: dispatcher + workers on Redis -> SMTP ---
         _purge()
-        worker_command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUE, "-c", "1"]
+        worker_command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUE]
+        worker_command += ["--pool", args.pool, "-c", str(args.concurrency)]
         worker_command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
         workers = [
             subprocess.Popen([*worker_command, "-n", f"bench{n}@%h"], cwd=ROOT, env=ENV, start_new_session=True)
@@ -163,7 +166,8 @@ def main():
         end = _wait(counter, args.users, timeout=900)
         sent = counter.value
         ours = sent / (end - start)
-        print(f"ours: {sent} emails via Redis + {args.workers} worker processes in {end - start:.1f}s = {ours:.0f}/s")
+        setup = f"{args.workers} worker processes ({args.pool}, concurrency {args.concurrency})"
+        print(f"ours: {sent} emails via Redis + {setup} in {end - start:.1f}s = {ours:.0f}/s")
         for worker in workers:
             os.kill(worker.pid, signal.SIGTERM)
         for worker in workers:
