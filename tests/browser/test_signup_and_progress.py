@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from roadmap.loader import roadmap_load
 from roadmap.models import Topic
@@ -133,3 +134,27 @@ def test_sign_up_and_mark_a_topic_done_without_javascript(loaded, live_server, p
 
     page.goto(base + "/dashboard/")
     assert page.locator('[data-progress="overall"] [data-progress-text]').first.inner_text().startswith(f"{total} of ")
+
+
+def test_mark_step_done_with_javascript_updates_in_place(loaded, live_server, page):
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="stepper")
+    user.emailaddress_set.create(email=user.email, verified=True, primary=True)
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username or email").fill("stepper")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard/")
+
+    requests = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
+    page.goto(live_server.url + "/roadmaps/ai-engineer/steps/git/")
+    requests.clear()
+    page.get_by_role("button", name="Mark step done").click()
+    expect(page.locator('[data-progress="step-git"] [data-progress-text]').first).to_contain_text("100%")
+    # One fetch to the step's own progress URL, and no page load.
+    posts = [url for method, url in requests if method == "POST"]
+    assert posts == [live_server.url + "/roadmaps/ai-engineer/steps/git/progress/"]
+    assert not [url for method, url in requests if method == "GET" and url.endswith("/steps/git/")]
+    assert Topic.objects.filter(step__slug="git", progress__user=user, progress__status="done").count() == 4
