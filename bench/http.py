@@ -12,14 +12,16 @@ What it does:
    X-Forwarded-Proto: https as a TLS-terminating proxy would send them);
 3. starts gunicorn twice with the same settings (2 sync workers): the site (config.wsgi) and the
    baseline (bench.bare_wsgi, a constant string from a bare Django view);
-4. logs a demo learner in (session cookie + CSRF token), then measures with wrk, one after the other
-   (each after a short warm-up):
-   the baseline, the anonymous roadmap page, a step page, a public portfolio page, the signed-in
-   dashboard, a progress update (POST, as the page's script sends it), the baseline again;
+4. logs a demo learner in (session cookie + CSRF token), warms every scenario up, then measures with
+   wrk, in rounds (3 by default): the baseline, then each page followed by the baseline again -- the
+   anonymous roadmap page, a step page, a public portfolio page, the signed-in dashboard, a progress
+   update (POST, as the page's script sends it). Each page's ratio is its rate over the mean of the
+   two baseline runs around it, so that load from elsewhere on the machine moves both sides; the
+   table shows the median of the rounds;
 5. runs a mixed load of all of these (60 s, 32 connections) and requires zero errors and zero 5xx.
 
-It prints requests/s, p50 and p99 latency, and each page's ratio to the baseline (the mean of the two
-baseline runs), and exits non-zero when a target is missed or any request failed.
+It prints requests/s, p50 and p99 latency and each page's ratio to the baseline, and exits non-zero
+when a target is missed or any request failed.
 """
 
 import os
@@ -38,6 +40,7 @@ import secrets  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -94,6 +97,7 @@ class Result:
     statuses: dict = field(default_factory=dict)
     ratio: float | None = None
     target: float | None = None
+    baseline_rps: float | None = None
 
     @property
     def failed_requests(self) -> int:
@@ -340,20 +344,42 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
     return [baseline, *pages], mixed
 
 
+def _median_result(runs: list[Result]) -> Result:
+    """One page over the rounds: the median of each figure, every request and error counted."""
+    statuses = {key: sum(r.statuses.get(key, 0) for r in runs) for key in ("2xx", "3xx", "4xx", "5xx")}
+    return Result(
+        label=runs[0].label,
+        rps=statistics.median(r.rps for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        requests=sum(r.requests for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+        statuses=statuses,
+        ratio=statistics.median(r.ratio for r in runs),
+        target=runs[0].target,
+        baseline_rps=statistics.median(r.baseline_rps for r in runs),
+    )
+
+
 def _print_table(results: list[Result], baseline_rps: float) -> None:
-    print(f"\n{'':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'target':>7} {'errors':>7}")
+    print(
+        f"\n{'median of the rounds':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6} "
+        f"{'target':>7} {'errors':>7}"
+    )
     for r in results:
-        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
         target = f">={r.target:.2f}" if r.target else ""
         print(
-            f"{r.label:32} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {ratio:>6} {target:>7} {r.failed_requests:7d}"
+            f"{r.label:32} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.baseline_rps:9.0f} {r.ratio:6.2f} "
+            f"{target:>7} {r.failed_requests:7d}"
         )
-    print(f"(ratios against the mean of the baseline runs: {baseline_rps:.0f} req/s)")
+    print(f"(bare Django view, median of the runs around the pages: {baseline_rps:.0f} req/s)")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per page and round (default 5)")
+    parser.add_argument("--baseline-duration", type=int, default=3, help="seconds per baseline run (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all pages (default 3)")
     parser.add_argument("--connections", type=int, default=8, help="connections per page (default 8)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each page (default 2)")
     parser.add_argument("--mixed-duration", type=int, default=60, help="seconds of mixed load (default 60)")
@@ -397,20 +423,32 @@ def main(argv=None) -> int:
         scenarios, mixed = _scenarios(site_port, jar)
         baseline, pages = scenarios[0], scenarios[1:]
 
-        print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; wrk {args.connections} connections, {args.duration} s each")
-        results = []
-        runs = [(baseline_port, baseline), *[(site_port, page) for page in pages], (baseline_port, baseline)]
-        for port, scenario in runs:
+        print(
+            f"gunicorn {' '.join(GUNICORN_SETTINGS)}; wrk {args.connections} connections; {args.rounds} rounds of "
+            f"{args.duration} s per page, each page between two {args.baseline_duration} s baseline runs"
+        )
+        for port, scenario in [(baseline_port, baseline), *[(site_port, page) for page in pages]]:
             _check_once(port, scenario)
             # Warm up (connections, caches, lazily built parts of each worker); not counted.
             _wrk(port, scenario, args.warmup, args.connections)
-            result = _wrk(port, scenario, args.duration, args.connections)
-            print(f"  {result.label:32} {result.rps:9.0f} req/s")
-            results.append(result)
-        baseline_rps = (results[0].rps + results[-1].rps) / 2
-        for result in results[1:-1]:
-            result.ratio = result.rps / baseline_rps
-        results[0].label, results[-1].label = "baseline (first run)", "baseline (last run)"
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            before = _wrk(baseline_port, baseline, args.baseline_duration, args.connections)
+            line, measured = [f"round {number}: baseline {before.rps:.0f}"], []
+            for page in pages:
+                result = _wrk(site_port, page, args.duration, args.connections)
+                after = _wrk(baseline_port, baseline, args.baseline_duration, args.connections)
+                # The page against the baseline measured right around it: load from elsewhere on the
+                # machine moves both.
+                result.baseline_rps = (before.rps + after.rps) / 2
+                result.ratio = result.rps / result.baseline_rps
+                measured.append(result)
+                line.append(f"{page.name} {result.rps:.0f} ({result.ratio:.2f})")
+                before = after
+            rounds.append(measured)
+            print("  " + ", ".join(line))
+        results = [_median_result([r[i] for r in rounds]) for i in range(len(pages))]
+        baseline_rps = statistics.median(r.baseline_rps for r in results)
         _print_table(results, baseline_rps)
 
         print(f"\nMixed load: {args.mixed_connections} connections for {args.mixed_duration} s")
@@ -429,7 +467,7 @@ def main(argv=None) -> int:
         if not args.keep_db:
             _drop_database(args.database, f"{args.postgres}/postgres")
 
-    missed = [r for r in results if r.ratio is not None and r.target and r.ratio < r.target]
+    missed = [r for r in results if r.target and r.ratio < r.target]
     failed = [r for r in [*results, mixed_result] if r.failed_requests]
     if args.json:
         args.json.write_text(

@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Headers for every page, including those the page cache below answers without the rest.
-    "csp.middleware.CSPMiddleware",
+    # django-csp's CSPMiddleware, building its header once (config/middleware.py).
+    "config.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -102,7 +102,7 @@ def test_production_settings_are_hardened_and_fast():
     assert values["MESSAGE_STORAGE"] == "django.contrib.messages.storage.cookie.CookieStorage"
     middleware = values["MIDDLEWARE"]
     assert middleware[0] == "config.middleware.RequestIdMiddleware"
-    assert "csp.middleware.CSPMiddleware" in middleware
+    assert "config.middleware.CSPMiddleware" in middleware
     assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 2
 
 

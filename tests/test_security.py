@@ -3,8 +3,10 @@ error pages, with the settings production uses (DEBUG off, HTTPS)."""
 
 import pytest
 from allauth.account.models import EmailAddress
+from csp.decorators import csp_exempt, csp_update
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path, reverse
 
@@ -31,7 +33,24 @@ def _suspicious(request):
     raise SuspiciousOperation("internal detail")
 
 
+@csp_update({"img-src": ["https://img.example"]})
+def _wider_images(request):
+    return HttpResponse("<p>images from elsewhere</p>")
+
+
+@csp_exempt()
+def _no_policy(request):
+    return HttpResponse("<p>no policy</p>")
+
+
+def _with_nonce(request):
+    return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+
 urlpatterns = [
+    path("test-csp/update/", _wider_images),
+    path("test-csp/exempt/", _no_policy),
+    path("test-csp/nonce/", _with_nonce),
     path("test-errors/500/", _boom),
     path("test-errors/403/", _forbidden),
     path("test-errors/400/", _suspicious),
@@ -196,3 +215,21 @@ def test_too_many_login_attempts_get_the_429_page(https, verified_user, settings
         assert _login(https, verified_user, password="wrong").status_code == 200
     response = _login(https, verified_user, password="wrong")
     _assert_error_page(response, 429, "Too many requests")
+
+
+@pytest.mark.urls(__name__)
+def test_csp_header_is_django_csps_and_follows_views_and_settings(https, db, settings):
+    from csp.utils import build_policy
+
+    page = https.get("/no-such-page/", secure=True)
+    assert page["Content-Security-Policy"] == build_policy()
+    wider = https.get("/test-csp/update/", secure=True)["Content-Security-Policy"]
+    assert "img-src 'self' data: https://img.example" in wider
+    assert "Content-Security-Policy" not in https.get("/test-csp/exempt/", secure=True)
+    with_nonce = https.get("/test-csp/nonce/", secure=True)
+    nonce = with_nonce.content.decode().split("nonce='")[1].split("'")[0]
+    # Our policy asks for no nonce, so django-csp leaves it out; the header is still django-csp's own.
+    assert with_nonce["Content-Security-Policy"] == build_policy(nonce=nonce)
+    # A changed setting changes the header (it is built once per setting, not once per process).
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert https.get("/no-such-page/", secure=True)["Content-Security-Policy"] == "default-src 'none'"
