@@ -109,6 +109,7 @@ def _purge() -> None:
     client = redis.Redis.from_url(REDIS)
     for key in client.scan_iter(match=f"{QUEUE}*"):
         client.delete(key)
+    client.delete(f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
 
 
 def _wait(counter, target: int, timeout: float) -> float:

@@ -42,7 +42,7 @@ def _purge(url: str, queue: str) -> None:
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(match=f"{queue}*"):
         client.delete(key)
-    client.delete(f"_kombu.binding.{queue}")
+    client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     for tag, raw in client.hscan_iter("unacked"):
         try:
             routing = json.loads(raw)[0]["properties"]["delivery_info"]["routing_key"]
