@@ -19,6 +19,7 @@ from config.api import NotFound
 from roadmap import selectors, services
 from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic, TopicProgress
 from roadmap.serializers import (
+    ID_MAX,
     BulkResultSerializer,
     BulkStateSerializer,
     ChangeFilterSerializer,
@@ -45,6 +46,14 @@ from roadmap.serializers import (
 
 ROADMAP_SLUG = OpenApiParameter(
     "slug", str, OpenApiParameter.PATH, description='The roadmap\'s slug, e.g. "ai-engineer".'
+)
+
+
+TOPIC_ID = OpenApiParameter(
+    "topic_id",
+    {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+    OpenApiParameter.PATH,
+    description="The topic's id.",
 )
 
 
@@ -231,6 +240,8 @@ def _roadmap_or_default(slug: str | None) -> Roadmap:
 def _topic_for(user, topic_id) -> Topic:
     """A topic of a published roadmap, annotated with the user's state on it, or 404."""
     try:
+        if not 1 <= topic_id <= ID_MAX:
+            raise Topic.DoesNotExist
         return topics_with_state(user).get(pk=topic_id)
     except Topic.DoesNotExist:
         raise Http404("No such topic.") from None
@@ -301,7 +312,7 @@ class ProgressSummary(LearnerOnly, generics.GenericAPIView):
         return Response(ProgressSummarySerializer(data).data)
 
 
-@extend_schema(tags=["me: progress"], parameters=[OpenApiParameter("topic_id", int, OpenApiParameter.PATH)])
+@extend_schema(tags=["me: progress"], parameters=[TOPIC_ID])
 class TopicState(LearnerOnly, generics.GenericAPIView):
     serializer_class = TopicStateSerializer
     http_method_names = ["get", "put", "head", "options"]
@@ -322,7 +333,7 @@ class TopicState(LearnerOnly, generics.GenericAPIView):
         return Response(self.get_serializer(self.get_object()).data)
 
 
-@extend_schema(tags=["me: progress"], parameters=[OpenApiParameter("topic_id", int, OpenApiParameter.PATH)])
+@extend_schema(tags=["me: progress"], parameters=[TOPIC_ID])
 class TopicNote(LearnerOnly, generics.GenericAPIView):
     serializer_class = TopicStateSerializer
     http_method_names = ["put", "options"]

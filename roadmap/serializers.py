@@ -22,6 +22,8 @@ from roadmap.models import (
 STATE_CHOICES = TopicProgress.Status.choices
 # At most this many topics per bulk request: the whole roadmap fits, with room to spare.
 BULK_MAX = 500
+# Ids are 32-bit on every database we run on.
+ID_MAX = 2**31 - 1
 NOTE_MAX = TopicProgress._meta.get_field("note").max_length
 
 
@@ -163,7 +165,9 @@ class StepFilterSerializer(serializers.Serializer):
 
 
 class ToolFilterSerializer(serializers.Serializer):
-    category = serializers.CharField(required=False, max_length=100, help_text="Exact category name.")
+    category = serializers.CharField(
+        required=False, max_length=100, allow_blank=True, trim_whitespace=False, help_text="Exact category name."
+    )
     essential = serializers.BooleanField(required=False, help_text="Only the essential stack (true) or the rest.")
 
 
@@ -244,7 +248,7 @@ class ProgressSummarySerializer(serializers.Serializer):
 
 
 class BulkItemSerializer(StrictSerializer):
-    topic = serializers.IntegerField(min_value=1, help_text="The topic's id.")
+    topic = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="The topic's id.")
     state = serializers.ChoiceField(choices=STATE_CHOICES)
 
 

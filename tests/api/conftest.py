@@ -45,3 +45,16 @@ def outsider_client(outsider, client_for):
 @pytest.fixture
 def staff_client(staff, client_for):
     return client_for(staff)
+
+
+# Filled by test_schemathesis.py, reported at the end of the run.
+SCHEMATHESIS_STATS = {"cases": 0, "seconds": 0.0, "operations": set()}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCHEMATHESIS_STATS["cases"]:
+        terminalreporter.write_line(
+            f"schemathesis: {SCHEMATHESIS_STATS['cases']} cases over "
+            f"{len(SCHEMATHESIS_STATS['operations'])} operations, "
+            f"{SCHEMATHESIS_STATS['seconds']:.1f}s in requests"
+        )
