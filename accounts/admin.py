@@ -167,3 +167,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "name", "prefix"]
     raw_id_fields = ["user"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        # A key is shown once to its owner; tokens are made in Settings or with create_api_token.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Staff can see and revoke (delete) a token, not edit it.
+        return False

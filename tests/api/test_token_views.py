@@ -96,3 +96,15 @@ def test_settings_page_has_the_tokens_section(signed_in, owner, outsider):
     section = html[html.index('id="api-tokens"') :]
     assert "<script>" not in section
     assert "style=" not in section
+
+
+def test_staff_can_list_and_revoke_tokens_in_the_admin_but_not_make_or_edit_them(client, staff, owner):
+    token, key = api_token_create(user=owner, name="laptop")
+    client.force_login(staff)
+    listing = client.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200
+    assert "laptop" in listing.content.decode()
+    assert key not in listing.content.decode()
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+    client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
