@@ -14,6 +14,7 @@ import csp.middleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import request_finished
 
 from config.logging import request_id_var
 
@@ -31,6 +32,15 @@ def _request_id(request) -> str:
     return uuid.uuid4().hex
 
 
+def _forget_request_id(**kwargs):
+    request_id_var.set("-")
+
+
+# The id stays set until the response is finished, not just until this middleware returns: Django
+# logs 4xx responses ("Not Found: ...") after the whole middleware chain, and those lines need it too.
+request_finished.connect(_forget_request_id, dispatch_uid="config.middleware.forget_request_id")
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,26 +48,23 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = _request_id(request)
         request.id = request_id
-        token = request_id_var.set(request_id)
+        request_id_var.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = request_id
-            access_log.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-            return response
-        finally:
-            request_id_var.reset(token)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
 
 
 class CSPMiddleware(csp.middleware.CSPMiddleware):

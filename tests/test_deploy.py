@@ -118,20 +118,26 @@ def test_csp_allows_the_github_login_redirect_only_when_github_is_configured():
 def test_production_logs_one_json_object_per_line_with_the_request_id():
     code = (
         "import django; django.setup(); from django.test import Client; "
-        "Client(HTTP_HOST='roadmap.example.com').get('/robots.txt', secure=True, headers={'x-request-id': 'req-42'}); "
+        "c = Client(HTTP_HOST='roadmap.example.com'); "
+        "c.get('/robots.txt', secure=True, headers={'x-request-id': 'req-42'}); "
+        "c.get('/no-such-page/', secure=True, headers={'x-request-id': 'req-404'}); "
         "import logging; logging.getLogger('roadmap').warning('after the request')"
     )
     result = _run(["-c", code])
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     access = [r for r in records if r["logger"] == "config.request"]
-    assert len(access) == 1
+    assert len(access) == 2
     assert access[0]["request_id"] == "req-42"
     assert access[0]["path"] == "/robots.txt"
     assert access[0]["status"] == 200
     assert access[0]["method"] == "GET"
     assert isinstance(access[0]["duration_ms"], float)
     assert access[0]["level"] == "INFO"
+    # Every record made while a request is handled carries its id, Django's own included.
+    not_found = [r for r in records if r["logger"] == "django.request"]
+    assert [(r["level"], r["request_id"]) for r in not_found] == [("WARNING", "req-404")]
+    assert (access[1]["request_id"], access[1]["status"]) == ("req-404", 404)
     assert records[-1]["message"] == "after the request"
     # Outside a request, a record says so rather than reusing the last request's id.
     assert records[-1]["request_id"] == "-"
