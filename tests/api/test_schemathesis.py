@@ -12,6 +12,8 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
@@ -34,6 +36,18 @@ def _live_schema():
 
 
 schema = _live_schema()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Requests go straight to the WSGI handler, whose request_finished signal would close the
+    # database connection, and with it the test's transaction on PostgreSQL. Django's test client
+    # disconnects the same receiver around its requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
