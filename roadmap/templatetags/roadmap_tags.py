@@ -40,4 +40,4 @@ def markdown_inline(text):
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     # render_markdown's output is sanitised by nh3, so it is safe to mark as such.
-    return mark_safe(html)  # noqa: S308
+    return mark_safe(html)
