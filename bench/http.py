@@ -4,6 +4,7 @@ loopback, side by side with a bare Django view under the same gunicorn settings,
 
     python bench/http.py            # or: make bench
     python bench/http.py --duration 5 --mixed-duration 20 --users 20
+    python bench/http.py --pages dashboard progress --mixed-duration 0   # only these, no mixed load
 
 What it does:
 1. creates a fresh PostgreSQL database (bench_http) and empties one Redis database (15);
@@ -52,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_SETTINGS = ["--workers", "2", "--worker-tmp-dir", "/dev/shm", "--timeout", "30", "--graceful-timeout", "30"]
 DEMO_PASSWORD = "bench-demo-password"
 DEMO_LOGIN = "demo-0001@demo.example.com"
+PAGE_NAMES = ("roadmap", "step", "portfolio", "dashboard", "progress")
 
 # Counts responses by status class in every wrk thread, and prints them as one JSON line at the end.
 STATUS_LUA = r"""
@@ -391,6 +393,12 @@ def main(argv=None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="Redis database to empty and use")
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=PAGE_NAMES,
+        help=f"measure only these pages (default all: {' '.join(PAGE_NAMES)})",
+    )
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
@@ -421,7 +429,7 @@ def main(argv=None) -> int:
         _wait_ready(baseline_port, "/")
         jar = _log_in(site_port, DEMO_PASSWORD)
         scenarios, mixed = _scenarios(site_port, jar)
-        baseline, pages = scenarios[0], scenarios[1:]
+        baseline, pages = scenarios[0], [page for page in scenarios[1:] if not args.pages or page.name in args.pages]
 
         print(
             f"gunicorn {' '.join(GUNICORN_SETTINGS)}; wrk {args.connections} connections; {args.rounds} rounds of "
@@ -451,13 +459,15 @@ def main(argv=None) -> int:
         baseline_rps = statistics.median(r.baseline_rps for r in results)
         _print_table(results, baseline_rps)
 
-        print(f"\nMixed load: {args.mixed_connections} connections for {args.mixed_duration} s")
-        mixed_result = _wrk(site_port, mixed, args.mixed_duration, args.mixed_connections)
-        print(
-            f"  {mixed_result.requests} requests, {mixed_result.rps:.0f} req/s, p50 {mixed_result.p50_ms:.2f} ms, "
-            f"p99 {mixed_result.p99_ms:.2f} ms, statuses {mixed_result.statuses}, "
-            f"socket errors {mixed_result.socket_errors}"
-        )
+        mixed_result = None
+        if args.mixed_duration > 0:
+            print(f"\nMixed load: {args.mixed_connections} connections for {args.mixed_duration} s")
+            mixed_result = _wrk(site_port, mixed, args.mixed_duration, args.mixed_connections)
+            print(
+                f"  {mixed_result.requests} requests, {mixed_result.rps:.0f} req/s, p50 {mixed_result.p50_ms:.2f} ms, "
+                f"p99 {mixed_result.p99_ms:.2f} ms, statuses {mixed_result.statuses}, "
+                f"socket errors {mixed_result.socket_errors}"
+            )
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
@@ -468,14 +478,14 @@ def main(argv=None) -> int:
             _drop_database(args.database, f"{args.postgres}/postgres")
 
     missed = [r for r in results if r.target and r.ratio < r.target]
-    failed = [r for r in [*results, mixed_result] if r.failed_requests]
+    failed = [r for r in [*results, mixed_result] if r is not None and r.failed_requests]
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
                     "baseline_rps": baseline_rps,
                     "pages": [r.__dict__ for r in results],
-                    "mixed": mixed_result.__dict__,
+                    "mixed": mixed_result.__dict__ if mixed_result else None,
                 },
                 indent=2,
             )
