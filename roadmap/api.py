@@ -292,6 +292,7 @@ class ProgressSummary(LearnerOnly, generics.GenericAPIView):
 
         data = {
             "roadmap": roadmap.slug,
+            "plan": selectors.plan_status(request.user, roadmap, progress=progress),
             "overall": counts(progress.overall),
             "phases": [
                 {

@@ -18,6 +18,7 @@ from roadmap.models import (
     Topic,
     TopicProgress,
 )
+from roadmap.selectors import PLAN_STATES
 
 STATE_CHOICES = TopicProgress.Status.choices
 # At most this many topics per bulk request: the whole roadmap fits, with room to spare.
@@ -240,8 +241,29 @@ class PhaseProgressSerializer(CountsSerializer):
     steps = StepProgressSerializer(many=True)
 
 
+class PlanSerializer(serializers.Serializer):
+    """Where the 12-month plan says the learner should be, against where they are (as on the dashboard)."""
+
+    state = serializers.ChoiceField(choices=[(s, s) for s in PLAN_STATES])
+    start_date = serializers.DateField()
+    plan_end = serializers.DateField(allow_null=True)
+    plan_month = serializers.IntegerField(help_text="1-based month of the plan today (0 before the start).")
+    expected_phase = serializers.CharField(
+        source="expected_phase.slug", allow_null=True, help_text="The phase the plan puts you in today."
+    )
+    actual_phase = serializers.CharField(
+        source="actual_phase.slug", allow_null=True, help_text="The phase your progress puts you in."
+    )
+    expected_percent = serializers.IntegerField()
+    actual_percent = serializers.IntegerField()
+    weeks_delta = serializers.IntegerField(help_text="Positive: weeks ahead of the plan; negative: behind.")
+    projected_finish = serializers.DateField(allow_null=True)
+    summary = serializers.CharField()
+
+
 class ProgressSummarySerializer(serializers.Serializer):
     roadmap = serializers.CharField()
+    plan = PlanSerializer()
     overall = CountsSerializer(help_text="Required topics only (optional steps do not count).")
     phases = PhaseProgressSerializer(many=True)
     next_topics = TopicRefSerializer(many=True, help_text="The next required topics not yet done or skipped.")

@@ -1,6 +1,9 @@
 """/me/progress/: the learner's state on topics, through roadmap.services."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from roadmap import selectors
 from roadmap.models import TopicProgress
@@ -111,3 +114,21 @@ def test_summary_matches_the_dashboard_selectors(owner_client, owner, roadmap, p
     foundation = body["phases"][0]
     assert foundation["steps"][0]["slug"] == "python"
     assert foundation["steps"][0]["done"] == 1
+
+
+def test_summary_includes_the_plan_as_on_the_dashboard(owner_client, owner, roadmap):
+    plan = owner_client.get("/api/v1/me/progress/summary/").json()["plan"]
+    expected = selectors.plan_status(owner, roadmap)
+    assert plan["state"] == expected.state
+    assert plan["start_date"] == expected.start_date.isoformat()
+    assert plan["plan_month"] == expected.plan_month
+    assert plan["expected_phase"] == (expected.expected_phase.slug if expected.expected_phase else None)
+    assert plan["actual_phase"] == expected.actual_phase.slug
+    assert plan["summary"] == expected.summary
+
+
+def test_summary_before_the_plan_starts(owner_client, owner, roadmap):
+    owner.plan_start_date = timezone.localdate() + timedelta(days=30)
+    owner.save()
+    plan = owner_client.get("/api/v1/me/progress/summary/").json()["plan"]
+    assert (plan["state"], plan["plan_month"], plan["expected_phase"]) == ("not_started", 0, None)
