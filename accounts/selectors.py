@@ -93,7 +93,7 @@ def success_metrics(user, roadmap: Roadmap, *, progress=None) -> list[SuccessMet
         f"{_plural(live, 'published project')} with a live demo" if live else "Publish a project with a live demo URL",
     )
 
-    github_linked = bool(user.github_username) or _has_github_account(user)
+    github_linked = bool(user.github_username) or has_github_account(user)
     computed["github-profile"] = (
         github_linked,
         f"github.com/{user.github_username}"
@@ -122,10 +122,27 @@ def success_metrics(user, roadmap: Roadmap, *, progress=None) -> list[SuccessMet
     return result
 
 
-def _has_github_account(user) -> bool:
+def has_github_account(user) -> bool:
     from allauth.socialaccount.models import SocialAccount
 
     return SocialAccount.objects.filter(user=user, provider="github").exists()
+
+
+def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
+    """Everything the learner's dashboard shows about their progress through `roadmap` on `today` (their
+    local date). A fixed number of queries, whatever the amount of content or progress."""
+    progress = roadmap_selectors.progress_for(user, roadmap)
+    return {
+        "roadmap": roadmap,
+        "progress": progress,
+        "started": bool(progress.status),
+        "phases": roadmap_selectors.phases_with_steps(roadmap),
+        "plan": roadmap_selectors.plan_status(user, roadmap, today=today, progress=progress),
+        "next_topics": roadmap_selectors.next_topics(user, roadmap, progress=progress),
+        "activity": activity(user, today=today),
+        "recent": recent_completions(user, roadmap),
+        "metrics": success_metrics(user, roadmap, progress=progress),
+    }
 
 
 # --- activity ---------------------------------------------------------------------------------
@@ -158,10 +175,26 @@ class HeatmapDay:
     level: int  # 0 (nothing) to 4 (busiest)
     in_range: bool = True
 
+    # Ready-made texts for the cell: the template shows 371 of them, and date filters in that loop
+    # were most of the dashboard's rendering time.
+    @property
+    def css_class(self) -> str:
+        return f"level-{self.level}" if self.in_range else f"level-{self.level} out-of-range"
+
+    @property
+    def title(self) -> str:
+        return f"{self.day:%a %-d %b %Y}: {_plural(self.count, 'topic')}"
+
+    @property
+    def label(self) -> str:
+        """What a screen reader hears for the cell: the date and count of a day with activity only."""
+        return f"{self.day:%-d %b %Y}: {self.count}" if self.count else ""
+
 
 def activity(user, *, today: date | None = None) -> dict:
     """The dashboard's activity block, in the learner's time zone: topics completed in the last 30 days,
-    and a 12-month heatmap as weeks (columns, Monday first) of 7 HeatmapDays each. One query."""
+    and a 12-month heatmap as weeks (columns, Monday first) of 7 HeatmapDays each (also flat, as
+    `days`), with `week_labels`: the month label of each week column. One query."""
     today = today or roadmap_selectors.user_today(user)
     first = today - timedelta(days=364)
     counts = completions_by_day(user, since=first, until=today)
@@ -191,12 +224,19 @@ def activity(user, *, today: date | None = None) -> dict:
     # Label the partial first month too, when there is room before the next label.
     if not months or months[0]["week"] >= 3:
         months.insert(0, {"week": 0, "label": first.strftime("%b")})
+    week_labels = [""] * len(weeks)
+    for month in months:
+        week_labels[month["week"]] = month["label"]
     return {
         "last_30_days": last_30,
         "active_days": sum(1 for count in counts.values() if count),
         "total_year": sum(counts.values()),
         "weeks": weeks,
+        # The heatmap's cells column by column (week after week), as the grid lays them out.
+        "days": [day for week in weeks for day in week],
         "months": months,
+        # One label per week column: the month that starts in it, or "".
+        "week_labels": week_labels,
         "first": first,
         "today": today,
     }

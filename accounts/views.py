@@ -1,6 +1,8 @@
 """The signed-in learner's pages: the dashboard, the settings page, the data export and account
 deletion."""
 
+import hashlib
+
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -11,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
@@ -19,6 +22,7 @@ from accounts import selectors as account_selectors
 from accounts import services
 from accounts.forms import DeleteAccountForm, SettingsForm
 from accounts.models import User
+from config.cache import ROADMAP_SCOPE, cached_for_versions, dashboard_scope, user_scope
 from roadmap import selectors
 
 
@@ -26,20 +30,46 @@ from roadmap import selectors
 def dashboard(request):
     user = request.user
     roadmap = selectors.default_roadmap()
-    context = {"roadmap": roadmap}
-    if roadmap is not None:
-        progress = selectors.progress_for(user, roadmap)
-        context.update(
-            progress=progress,
-            started=bool(progress.status),
-            phases=selectors.phases_with_steps(roadmap),
-            plan=selectors.plan_status(user, roadmap, progress=progress),
-            next_topics=selectors.next_topics(user, roadmap, progress=progress),
-            activity=account_selectors.activity(user),
-            recent=account_selectors.recent_completions(user, roadmap),
-            metrics=account_selectors.success_metrics(user, roadmap, progress=progress),
-        )
-    return render(request, "accounts/dashboard.html", context)
+    if roadmap is None:
+        return render(request, "accounts/dashboard.html", {"roadmap": None})
+    today = selectors.user_today(user)
+    parts = cached_for_versions(
+        [ROADMAP_SCOPE, user_scope(user.username), dashboard_scope(user.pk)],
+        _dashboard_key(user, roadmap, today),
+        lambda: _dashboard_parts(user, roadmap, today),
+    )
+    return render(request, "accounts/dashboard.html", {"roadmap": roadmap, "parts": parts})
+
+
+def _dashboard_key(user, roadmap, today) -> str:
+    """Whose dashboard, of which roadmap, on which day of theirs, with which of their settings that it
+    shows (settings_update bumps only for fields on the public page)."""
+    github = user.github_username or account_selectors.has_github_account(user)
+    settings_shown = (user.name, user.timezone, user.plan_start.isoformat(), github)
+    digest = hashlib.sha256(repr(settings_shown).encode()).hexdigest()[:16]
+    return f"dashboard:{user.pk}:{roadmap.pk}:{today.isoformat()}:{digest}"
+
+
+def _dashboard_parts(user, roadmap, today) -> dict:
+    """The dashboard rendered in parts, to be cached: everything but the "how long ago" of the recent
+    completions, which ages by the minute."""
+    context = {"user": user, **account_selectors.dashboard(user, roadmap, today=today)}
+    return {
+        "top": render_to_string("accounts/_dashboard_top.html", context),
+        "next": render_to_string("accounts/_dashboard_next.html", context),
+        "details": render_to_string("accounts/_dashboard_details.html", context),
+        "last_30_days": context["activity"]["last_30_days"],
+        "active_days": context["activity"]["active_days"],
+        "recent": [
+            {
+                "url": f"{row.topic.step.get_absolute_url()}#topic-{row.topic.slug}",
+                "title": row.topic.title,
+                "status": row.get_status_display().lower(),
+                "completed_at": row.completed_at,
+            }
+            for row in context["recent"]
+        ],
+    }
 
 
 @login_required

@@ -15,6 +15,8 @@ is rendered again and replaced.
                         admin, the loader and release publishing all go through)
     a learner's data -> bump_user_pages(username)  (portfolio services, settings_update and the
                         progress services call it when what a public page shows changes)
+    their progress   -> bump_dashboard(user_pk)  (the progress services: the learner's dashboard,
+                        cached with `cached_for_versions`, which also depends on the two above)
 
 Two levels: the shared cache (Redis in production) holds pages and versions for every process; each
 process also keeps the pages it served last and the versions it read, for PAGE_CACHE_LOCAL_SECONDS.
@@ -56,6 +58,11 @@ _LOCAL_MAX_PAGES = 256
 
 def user_scope(username: str) -> str:
     return f"user:{username.lower()}"
+
+
+def dashboard_scope(user_pk: int) -> str:
+    """A learner's private pages (the dashboard): their progress changed."""
+    return f"dashboard:{user_pk}"
 
 
 class _LocalLevel:
@@ -140,6 +147,31 @@ def bump_roadmap_pages() -> None:
 def bump_user_pages(username: str) -> None:
     """A learner's public data changed (profile, switches, projects): their public pages are stale."""
     bump_pages(user_scope(username))
+
+
+def bump_dashboard(user_pk: int) -> None:
+    """A learner's progress changed: their cached dashboard is stale."""
+    bump_pages(dashboard_scope(user_pk))
+
+
+def cached_for_versions(scopes: Iterable[str], key: str, compute: Callable[[], object], *, timeout: int | None = None):
+    """`compute()`'s value, kept in the shared cache under `key` while the versions of `scopes` stay
+    the same (see bump_pages). One round trip on a hit.
+
+    For private, per-user values: the versions are always read from the shared cache (never from this
+    process's copy), so that a change is seen at once by every process. `key` must hold everything
+    else the value depends on (whose data, which day...).
+    """
+    version_keys = [_VERSION_PREFIX + scope for scope in scopes]
+    key = "private:1:" + key
+    found = cache.get_many([*version_keys, key])
+    versions = _shared_versions(version_keys, found)
+    entry = found.get(key)
+    if entry is not None and entry["versions"] == versions:
+        return entry["value"]
+    value = compute()
+    cache.set(key, {"versions": versions, "value": value}, settings.PAGE_CACHE_SECONDS if timeout is None else timeout)
+    return value
 
 
 def _shared_versions(keys: list[str], found: dict) -> list[str]:

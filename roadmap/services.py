@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from config.cache import bump_roadmap_pages, bump_user_pages
+from config.cache import bump_dashboard, bump_roadmap_pages, bump_user_pages
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
 
 # How much of an old or new value a changelog entry keeps.
@@ -85,7 +85,8 @@ def release_publish(*, roadmap: Roadmap, version: str, notes: str, actor=None) -
 
 
 def _progress_changed(user) -> None:
-    # A public page that shows the learner's progress is stale once their progress changes.
+    # The learner's dashboard, and a public page that shows their progress, are stale once it changes.
+    bump_dashboard(user.pk)
     if user.show_progress and user.portfolio_public:
         bump_user_pages(user.username)
 

@@ -337,3 +337,25 @@ def test_recent_page_is_answered_by_the_middleware_with_every_header(client, roa
     # A visitor with a session never gets it.
     client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
     assert "X-Page-Cache" not in client.get(url)
+
+
+def test_cached_for_versions_computes_once_until_a_scope_is_bumped(db):
+    from config.cache import bump_dashboard, cached_for_versions, dashboard_scope
+
+    calls = []
+
+    def compute(name):
+        calls.append(name)
+        return {"value": f"{name} {len(calls)}"}
+
+    def read(name, pk):
+        return cached_for_versions([dashboard_scope(pk)], f"test:{pk}", lambda: compute(name))
+
+    assert read("ada", 1) == {"value": "ada 1"}
+    assert read("ada", 1) == {"value": "ada 1"}
+    # Another key is another value; a bump of one scope leaves the other's value alone.
+    assert read("bob", 2) == {"value": "bob 2"}
+    bump_dashboard(1)
+    assert read("ada", 1) == {"value": "ada 3"}
+    assert read("bob", 2) == {"value": "bob 2"}
+    assert calls == ["ada", "bob", "ada"]

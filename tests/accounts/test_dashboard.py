@@ -1,17 +1,22 @@
 """The learner's dashboard: progress, plan vs actual, next topics, activity, success metrics, empty
 state, and a query count that does not grow with the amount of content or progress."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services
+from portfolio import services as portfolio_services
 from roadmap.models import Roadmap, Topic, TopicProgress
 from roadmap.services import mark_topic
-from tests.factories import UserFactory, build_roadmap
+from tests.factories import ProjectFactory, UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +133,89 @@ def test_dashboard_for_a_plan_that_starts_later(client, roadmap, user):
     start = user.plan_start_date
     assert f"Your plan starts on {start.day} {start:%B %Y}" in page
     assert "not started" in page
+
+
+# --- the per-learner dashboard cache -----------------------------------------------------------
+
+
+def _without_csrf(response):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def _topic_url(topic):
+    return reverse("roadmap:topic_progress", args=[topic.step.roadmap.slug, topic.step.slug, topic.slug])
+
+
+def test_a_repeated_dashboard_comes_from_the_cache_in_fewer_queries(client, roadmap, user):
+    mark_topic(user=user, topic=Topic.objects.filter(step__slug="python").first(), status=TopicProgress.Status.DONE)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as miss:
+        first = client.get(reverse("dashboard"))
+    with CaptureQueriesContext(connection) as hit:
+        second = client.get(reverse("dashboard"))
+    # The same page, but for the logout form's CSRF token (masked afresh on every request).
+    assert _without_csrf(second) == _without_csrf(first)
+    # Signed in (session + user rows on SQLite) and the roadmap, nothing about progress.
+    assert len(hit) <= 4 < len(miss)
+    assert not any("roadmap_topicprogress" in query["sql"] for query in hit.captured_queries)
+
+
+def test_cached_dashboard_changes_right_after_marking_a_topic(client, roadmap, user):
+    topic = Topic.objects.select_related("step__roadmap").filter(step__slug="python").order_by("order").first()
+    client.force_login(user)
+    before = client.get(reverse("dashboard")).content.decode()
+    assert "Start with step 1" in before
+    assert "Nothing finished in the last 30 days." in before
+
+    response = client.post(_topic_url(topic), {"status": "done"}, HTTP_ACCEPT="application/json")
+    assert response.json()["ok"] is True
+
+    after = client.get(reverse("dashboard")).content.decode()
+    total = roadmap.steps.filter(optional=False).aggregate(n=Count("topics"))["n"]
+    assert "Start with step 1" not in after
+    assert f"1 of {total}" in after
+    assert f'href="/roadmaps/ai-engineer/steps/python/#topic-{topic.slug}">{topic.title}</a>' in after
+    assert "topic finished in the last 30 days" in after
+    assert "1 active day in 12 months" in after.replace("</strong><span>", " ")
+
+
+def test_cached_dashboard_changes_right_after_a_settings_change(client, roadmap, user):
+    client.force_login(user)
+    assert "Month 1 of 12" in client.get(reverse("dashboard")).content.decode()
+    start = timezone.localdate() - timedelta(days=70)
+    services.settings_update(user=user, changes={"plan_start_date": start, "display_name": ""})
+    page = client.get(reverse("dashboard")).content.decode()
+    assert f"plan started {start.day} {start:%B %Y}" in page
+    assert "Month 3 of 12" in page
+
+
+def test_cached_dashboard_changes_right_after_a_project_is_published(client, roadmap, user):
+    client.force_login(user)
+    assert "0 published projects of 5" in client.get(reverse("dashboard")).content.decode()
+    project = ProjectFactory(owner=user)
+    portfolio_services.project_publish(project=project)
+    assert "1 published project of 5" in client.get(reverse("dashboard")).content.decode()
+
+
+def test_two_learners_never_see_each_others_dashboard(roadmap, owner, outsider):
+    owner.display_name = "Olivia Owner"
+    owner.save()
+    topics = list(Topic.objects.filter(step__slug="python").order_by("order")[:3])
+    for topic in topics:
+        mark_topic(user=owner, topic=topic, status=TopicProgress.Status.DONE)
+    owner_client, outsider_client = Client(), Client()
+    owner_client.force_login(owner)
+    outsider_client.force_login(outsider)
+    total = roadmap.steps.filter(optional=False).aggregate(n=Count("topics"))["n"]
+    # Each in turn, twice: the second round is served from the cache.
+    for _ in range(2):
+        mine = owner_client.get(reverse("dashboard")).content.decode()
+        theirs = outsider_client.get(reverse("dashboard")).content.decode()
+        assert "Hi, Olivia Owner" in mine
+        assert f"3 of {total}" in mine
+        assert topics[0].title in mine
+        assert "Hi, outsider" in theirs
+        assert "Olivia" not in theirs
+        assert "Start with step 1" in theirs
+        assert f"0 of {total}" in theirs
+        assert "Nothing finished in the last 30 days." in theirs
