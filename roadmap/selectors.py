@@ -234,6 +234,29 @@ def topic_get(roadmap: Roadmap, step_slug: str, topic_slug: str) -> Topic:
     return topic
 
 
+def topic_get_published(slug: str, step_slug: str, topic_slug: str) -> Topic:
+    """A topic of a published roadmap, by slugs, with its step, phase and roadmap, in one query; or 404.
+    For the progress views, which need no more of the step."""
+    return get_object_or_404(
+        Topic.objects.select_related("step__phase", "step__roadmap"),
+        step__roadmap__in=Roadmap.objects.published(),
+        step__roadmap__slug=slug,
+        step__slug=step_slug,
+        slug=topic_slug,
+    )
+
+
+def step_get_published(slug: str, step_slug: str) -> Step:
+    """A step of a published roadmap, by slugs, with its phase and roadmap, in one query; or 404. For the
+    progress views (step_get also fetches everything the step's page shows)."""
+    return get_object_or_404(
+        Step.objects.select_related("phase", "roadmap"),
+        roadmap__in=Roadmap.objects.published(),
+        roadmap__slug=slug,
+        slug=step_slug,
+    )
+
+
 def recent_changes(roadmap: Roadmap, limit: int = 5) -> list[RoadmapChange]:
     return list(changes_for(roadmap)[:limit])
 

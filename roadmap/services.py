@@ -102,7 +102,9 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
     if status not in TopicProgress.Status.values:
         raise ValueError(f"Unknown status {status!r}")
     now = timezone.now()
-    progress, _ = TopicProgress.objects.select_for_update().get_or_create(user=user, topic=topic)
+    locked = TopicProgress.objects.select_for_update()
+    # A row usually exists: one SELECT and one UPDATE. get_or_create copes with a concurrent first mark.
+    progress = locked.filter(user=user, topic=topic).first() or locked.get_or_create(user=user, topic=topic)[0]
     progress.status = status
     if status != TopicProgress.Status.NOT_STARTED and progress.started_at is None:
         progress.started_at = now
@@ -110,7 +112,11 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
         progress.completed_at = progress.completed_at or now
     else:
         progress.completed_at = None
-    progress.save()
+    progress.updated_at = now
+    # The state only: save() would also render the note's Markdown again.
+    TopicProgress.objects.filter(pk=progress.pk).update(
+        status=status, started_at=progress.started_at, completed_at=progress.completed_at, updated_at=now
+    )
     _progress_changed(user)
     return progress
 

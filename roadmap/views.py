@@ -136,22 +136,23 @@ def _counts_json(counts):
     return {"done": counts.done, "total": counts.total, "percent": counts.percent}
 
 
-def _progress_response(request, roadmap, step, *, anchor, message=""):
+def _progress_response(request, step, *, anchor, message=""):
     """Redirect back to the step page at `anchor`, or (for fetch) the new state of the step's topics
     and of every bar on the page."""
     if not _wants_json(request):
         if message:
             messages.success(request, message)
         return redirect(f"{step.get_absolute_url()}#{anchor}")
-    progress = selectors.progress_for(request.user, roadmap)
+    progress = selectors.progress_for(request.user, step.roadmap)
     labels = dict(TopicProgress.Status.choices)
-    topics = step.topics.order_by("order", "id").only("id", "slug")
+    topics = step.topics.order_by("order", "id").values_list("id", "slug")
     return JsonResponse(
         {
             "ok": True,
             "message": message,
             "topics": {
-                t.slug: {"state": progress.state_of(t.pk), "label": labels[progress.state_of(t.pk)]} for t in topics
+                slug: {"state": progress.state_of(topic_id), "label": labels[progress.state_of(topic_id)]}
+                for topic_id, slug in topics
             },
             "bars": {
                 f"step-{step.slug}": _counts_json(progress.step(step.pk)),
@@ -171,16 +172,13 @@ def _bad_request(request, message):
 @login_required
 @require_POST
 def topic_progress(request, slug, step_slug, topic_slug):
-    roadmap = selectors.roadmap_get_published(slug)
-    topic = selectors.topic_get(roadmap, step_slug, topic_slug)
+    topic = selectors.topic_get_published(slug, step_slug, topic_slug)
     status = request.POST.get("status", "")
     if status not in TopicProgress.Status.values:
         return _bad_request(request, "Choose one of: not started, learning, done, skipped.")
     services.mark_topic(user=request.user, topic=topic, status=status)
     label = TopicProgress.Status(status).label.lower()
-    return _progress_response(
-        request, roadmap, topic.step, anchor=f"topic-{topic.slug}", message=f"“{topic.title}”: {label}."
-    )
+    return _progress_response(request, topic.step, anchor=f"topic-{topic.slug}", message=f"“{topic.title}”: {label}.")
 
 
 @login_required
@@ -201,8 +199,7 @@ def topic_note(request, slug, step_slug, topic_slug):
 @login_required
 @require_POST
 def step_progress(request, slug, step_slug):
-    roadmap = selectors.roadmap_get_published(slug)
-    step = selectors.step_get(roadmap, step_slug)
+    step = selectors.step_get_published(slug, step_slug)
     action = request.POST.get("action", "")
     if action == "done":
         services.step_mark_done(user=request.user, step=step)
@@ -212,4 +209,4 @@ def step_progress(request, slug, step_slug):
         message = f"Step {step.number} reset: every topic is back to “not started” (your notes are kept)."
     else:
         return _bad_request(request, "Unknown action: use “done” or “reset”.")
-    return _progress_response(request, roadmap, step, anchor="topics-heading", message=message)
+    return _progress_response(request, step, anchor="topics-heading", message=message)
