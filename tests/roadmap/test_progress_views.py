@@ -2,11 +2,14 @@
 step done / reset, permissions and CSRF."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roadmap.models import Topic, TopicProgress
+from roadmap.models import Roadmap, Topic, TopicProgress
 from roadmap.services import mark_topic
+from tests.factories import UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +196,68 @@ def test_roadmap_page_shows_phase_and_step_bars_when_signed_in(client, user, top
     assert 'data-progress="step-python"' in page
     total = topic.step.topics.count()
     assert f"1 of {total}" in page
+
+
+def _fill(user, roadmap, fraction):
+    topics = list(Topic.objects.filter(step__roadmap=roadmap).order_by("step__number", "order"))
+    TopicProgress.objects.bulk_create(
+        TopicProgress(user=user, topic=t, status="done", note="a note", note_html="<p>a note</p>")
+        for t in topics[: int(len(topics) * fraction)]
+    )
+
+
+@pytest.mark.parametrize("action", ["topic", "step"])
+def test_progress_post_query_count_is_the_same_for_1x_and_10x_content_and_progress(
+    client, django_assert_max_num_queries, action
+):
+    def poster(roadmap):
+        step = roadmap.steps.get(slug="step-1")
+        if action == "topic":
+            topic = step.topics.order_by("order").first()
+            url = reverse("roadmap:topic_progress", args=[roadmap.slug, step.slug, topic.slug])
+            data = {"status": "learning"}
+        else:
+            url, data = reverse("roadmap:step_progress", args=[roadmap.slug, step.slug]), {"action": "reset"}
+        return lambda: client.post(url, data, **JSON)
+
+    small = build_roadmap(steps_per_phase=1, topics_per_step=3, optional_steps=1, slug="ai-engineer")
+    user = UserFactory()
+    _fill(user, small, 0.5)
+    client.force_login(user)
+    post = poster(small)
+    post()  # the first mark of a topic creates its row; measure a change of state
+    with CaptureQueriesContext(connection) as queries:
+        assert post().json()["ok"] is True
+    budget = len(queries)
+    # Session, user, topic (with step and roadmap), BEGIN, lock, write(s), COMMIT, progress_for (2), slugs.
+    assert budget <= (10 if action == "topic" else 12)
+
+    Roadmap.objects.filter(pk=small.pk).update(slug="old", published=False)
+    large = build_roadmap(steps_per_phase=10, topics_per_step=30, optional_steps=1, slug="ai-engineer")
+    _fill(user, large, 0.5)
+    post = poster(large)
+    post()
+    with django_assert_max_num_queries(budget):
+        data = post().json()
+    assert len(data["topics"]) == 30
+
+
+def test_marking_a_topic_keeps_its_note(client, user, topic):
+    row = mark_topic(user=user, topic=topic, status="learning")
+    row.note = "**keep** me"
+    row.save()
+    client.force_login(user)
+    client.post(_topic_url(topic), {"status": "done"}, **JSON)
+    row = TopicProgress.objects.get(user=user, topic=topic)
+    assert (row.status, row.note, row.note_html) == ("done", "**keep** me", "<p><strong>keep</strong> me</p>")
+    assert row.started_at is not None
+    assert row.completed_at is not None
+
+
+def test_progress_post_to_an_unpublished_roadmap_is_404(client, user, topic):
+    Roadmap.objects.filter(slug="ai-engineer").update(published=False)
+    client.force_login(user)
+    assert client.post(_topic_url(topic), {"status": "done"}, **JSON).status_code == 404
+    step_url = reverse("roadmap:step_progress", args=["ai-engineer", topic.step.slug])
+    assert client.post(step_url, {"action": "done"}, **JSON).status_code == 404
+    assert not TopicProgress.objects.exists()
