@@ -115,7 +115,16 @@ def test_csp_allows_the_github_login_redirect_only_when_github_is_configured():
     assert directives["script-src"] == ["'self'"]
 
 
-def test_production_logs_one_json_object_per_line_with_the_request_id():
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    """Static files collected as the Docker build does: production pages need the manifest."""
+    root = tmp_path_factory.mktemp("static")
+    result = _run(["manage.py", "collectstatic", "--noinput", "-v0"], STATIC_ROOT=str(root))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_production_logs_one_json_object_per_line_with_the_request_id(collected_static):
     code = (
         "import django; django.setup(); from django.test import Client; "
         "c = Client(HTTP_HOST='roadmap.example.com'); "
@@ -123,7 +132,7 @@ def test_production_logs_one_json_object_per_line_with_the_request_id():
         "c.get('/no-such-page/', secure=True, headers={'x-request-id': 'req-404'}); "
         "import logging; logging.getLogger('roadmap').warning('after the request')"
     )
-    result = _run(["-c", code])
+    result = _run(["-c", code], STATIC_ROOT=str(collected_static))
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     access = [r for r in records if r["logger"] == "config.request"]
