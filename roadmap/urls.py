@@ -1,5 +1,6 @@
 from django.urls import path
 
+from config.cache import cache_anonymous_page
 from roadmap import views
 from roadmap.feeds import ChangesFeed
 
@@ -22,6 +23,6 @@ urlpatterns = [
     ),
     path("roadmaps/<slug:slug>/projects/", views.project_ideas, name="projects"),
     path("roadmaps/<slug:slug>/changes/", views.changes, name="changes"),
-    path("roadmaps/<slug:slug>/changes/feed/", ChangesFeed(), name="changes_feed"),
+    path("roadmaps/<slug:slug>/changes/feed/", cache_anonymous_page()(ChangesFeed()), name="changes_feed"),
     path("roadmaps/<slug:slug>/<slug:section>/", views.guide_section, name="guide"),
 ]

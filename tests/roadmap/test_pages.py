@@ -169,3 +169,14 @@ def test_query_count_does_not_grow_with_content(client, db, url, django_assert_m
         step = roadmap.steps.order_by("number").first()
         counts.append(_queries(client, django_assert_max_num_queries, url.format(step=step.slug), 12))
     assert counts[0] == counts[1], counts
+
+
+def test_feed_is_served_from_the_cache_and_refreshed_by_a_release(client, roadmap, django_assert_num_queries):
+    client.get("/roadmaps/ai-engineer/changes/feed/")
+    with django_assert_num_queries(0):
+        cached = client.get("/roadmaps/ai-engineer/changes/feed/")
+    assert cached["Content-Type"].startswith("application/atom+xml")
+    release_publish(roadmap=roadmap, version="2.2", notes="Fresh.", actor=None)
+    assert (
+        "Released AI Engineer Roadmap 2025/26 2.2" in client.get("/roadmaps/ai-engineer/changes/feed/").content.decode()
+    )
