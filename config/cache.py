@@ -15,8 +15,8 @@ is rendered again and replaced.
                         admin, the loader and release publishing all go through)
     a learner's data -> bump_user_pages(username)  (portfolio services, settings_update and the
                         progress services call it when what a public page shows changes)
-    their progress   -> bump_dashboard(user_pk)  (the progress services: the learner's dashboard,
-                        cached with `cached_for_versions`, which also depends on the two above)
+    their progress   -> bump_pages(dashboard_scope(user_pk))  (the progress services: the learner's
+                        dashboard, cached with `cached_for_versions`, also depends on the two above)
 
 Two levels: the shared cache (Redis in production) holds pages and versions for every process; each
 process also keeps the pages it served last and the versions it read, for PAGE_CACHE_LOCAL_SECONDS.
@@ -147,11 +147,6 @@ def bump_roadmap_pages() -> None:
 def bump_user_pages(username: str) -> None:
     """A learner's public data changed (profile, switches, projects): their public pages are stale."""
     bump_pages(user_scope(username))
-
-
-def bump_dashboard(user_pk: int) -> None:
-    """A learner's progress changed: their cached dashboard is stale."""
-    bump_pages(dashboard_scope(user_pk))
 
 
 def cached_for_versions(scopes: Iterable[str], key: str, compute: Callable[[], object], *, timeout: int | None = None):

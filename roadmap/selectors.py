@@ -234,11 +234,16 @@ def topic_get(roadmap: Roadmap, step_slug: str, topic_slug: str) -> Topic:
     return topic
 
 
+# What the progress views and services use of a step (not its texts, nor the roadmap's guide).
+_PROGRESS_STEP_FIELDS = ("slug", "number", "title", "optional", "phase__slug", "roadmap__slug")
+_PROGRESS_TOPIC_FIELDS = ("slug", "title", *(f"step__{name}" for name in _PROGRESS_STEP_FIELDS))
+
+
 def topic_get_published(slug: str, step_slug: str, topic_slug: str) -> Topic:
     """A topic of a published roadmap, by slugs, with its step, phase and roadmap, in one query; or 404.
     For the progress views, which need no more of the step."""
     return get_object_or_404(
-        Topic.objects.select_related("step__phase", "step__roadmap"),
+        Topic.objects.select_related("step__phase", "step__roadmap").only(*_PROGRESS_TOPIC_FIELDS),
         step__roadmap__in=Roadmap.objects.published(),
         step__roadmap__slug=slug,
         step__slug=step_slug,
@@ -250,7 +255,7 @@ def step_get_published(slug: str, step_slug: str) -> Step:
     """A step of a published roadmap, by slugs, with its phase and roadmap, in one query; or 404. For the
     progress views (step_get also fetches everything the step's page shows)."""
     return get_object_or_404(
-        Step.objects.select_related("phase", "roadmap"),
+        Step.objects.select_related("phase", "roadmap").only(*_PROGRESS_STEP_FIELDS),
         roadmap__in=Roadmap.objects.published(),
         roadmap__slug=slug,
         slug=step_slug,

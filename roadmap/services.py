@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from config.cache import bump_dashboard, bump_roadmap_pages, bump_user_pages
+from config.cache import bump_pages, bump_roadmap_pages, dashboard_scope, user_scope
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
 
 # How much of an old or new value a changelog entry keeps.
@@ -85,10 +85,12 @@ def release_publish(*, roadmap: Roadmap, version: str, notes: str, actor=None) -
 
 
 def _progress_changed(user) -> None:
-    # The learner's dashboard, and a public page that shows their progress, are stale once it changes.
-    bump_dashboard(user.pk)
+    # The learner's dashboard, and a public page that shows their progress, are stale once it changes
+    # (one bump for both: a round trip to the cache each).
+    scopes = [dashboard_scope(user.pk)]
     if user.show_progress and user.portfolio_public:
-        bump_user_pages(user.username)
+        scopes.append(user_scope(user.username))
+    bump_pages(*scopes)
 
 
 @transaction.atomic

@@ -340,7 +340,7 @@ def test_recent_page_is_answered_by_the_middleware_with_every_header(client, roa
 
 
 def test_cached_for_versions_computes_once_until_a_scope_is_bumped(db):
-    from config.cache import bump_dashboard, cached_for_versions, dashboard_scope
+    from config.cache import bump_pages, cached_for_versions, dashboard_scope
 
     calls = []
 
@@ -355,7 +355,7 @@ def test_cached_for_versions_computes_once_until_a_scope_is_bumped(db):
     assert read("ada", 1) == {"value": "ada 1"}
     # Another key is another value; a bump of one scope leaves the other's value alone.
     assert read("bob", 2) == {"value": "bob 2"}
-    bump_dashboard(1)
+    bump_pages(dashboard_scope(1))
     assert read("ada", 1) == {"value": "ada 3"}
     assert read("bob", 2) == {"value": "bob 2"}
     assert calls == ["ada", "bob", "ada"]
