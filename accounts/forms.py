@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from accounts.models import RESERVED_USERNAMES, TIMEZONE_CHOICES, User
+from accounts.models import PROFILE_FIELDS, RESERVED_USERNAMES, TIMEZONE_CHOICES, User
 
 REMINDER_LABEL = "Send me one email a month: what changed in the roadmap and what to learn next"
 REMINDER_HELP = (
@@ -100,22 +100,7 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "username",
-            "display_name",
-            "headline",
-            "bio",
-            "location",
-            "github_username",
-            "linkedin_url",
-            "website_url",
-            "timezone",
-            "plan_start_date",
-            "hours_per_week",
-            "portfolio_public",
-            "show_progress",
-            "reminders_opt_in",
-        ]
+        fields = ["username", *PROFILE_FIELDS, "reminders_opt_in"]
         labels = {
             "display_name": "Display name",
             "github_username": "GitHub username",

@@ -73,6 +73,22 @@ username_validators = [
     ),
 ]
 
+# The profile, plan and public-page fields a learner edits (settings page and API alike).
+PROFILE_FIELDS = [
+    "display_name",
+    "headline",
+    "bio",
+    "location",
+    "github_username",
+    "linkedin_url",
+    "website_url",
+    "timezone",
+    "plan_start_date",
+    "hours_per_week",
+    "portfolio_public",
+    "show_progress",
+]
+
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 

@@ -13,23 +13,8 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from accounts.forms import EARLIEST_PLAN_START
-from accounts.models import TIMEZONE_CHOICES, User
+from accounts.models import PROFILE_FIELDS, TIMEZONE_CHOICES, User
 from config.api import HTTP_URL_PATTERN, HttpUrlField, StrictSerializer
-
-PROFILE_FIELDS = [
-    "display_name",
-    "headline",
-    "bio",
-    "location",
-    "github_username",
-    "linkedin_url",
-    "website_url",
-    "timezone",
-    "plan_start_date",
-    "hours_per_week",
-    "portfolio_public",
-    "show_progress",
-]
 
 # The settings form accepts linkedin.com addresses only.
 LINKEDIN_URL_PATTERN = HTTP_URL_PATTERN.replace(
