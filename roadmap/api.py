@@ -4,8 +4,7 @@ Reads go through roadmap.selectors and writes through roadmap.services, as for t
 """
 
 from django.db import transaction
-from django.db.models import F, FilteredRelation, Prefetch, Q, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 
 from config.api import NotFound
 from roadmap import selectors, services
-from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic, TopicProgress
+from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic
 from roadmap.serializers import (
     ID_MAX,
     BulkResultSerializer,
@@ -207,27 +206,6 @@ class ReleaseList(RoadmapScoped, generics.ListAPIView):
 # --- the learner's progress --------------------------------------------------------------------
 
 
-def topics_with_state(user, roadmap: Roadmap | None = None):
-    """Topics of published roadmaps (or of one), in roadmap order, each annotated with the user's
-    state on it (`my_state`, "not_started" when never touched), note and timestamps. One query."""
-    topics = Topic.objects.filter(step__roadmap__published=True)
-    if roadmap is not None:
-        topics = topics.filter(step__roadmap=roadmap)
-    return (
-        topics.select_related("step__roadmap")
-        .annotate(mine=FilteredRelation("progress", condition=Q(progress__user=user)))
-        .annotate(
-            my_state=Coalesce(F("mine__status"), Value(TopicProgress.Status.NOT_STARTED.value)),
-            my_note=Coalesce(F("mine__note"), Value(""), output_field=TextField()),
-            my_note_html=Coalesce(F("mine__note_html"), Value(""), output_field=TextField()),
-            my_started_at=F("mine__started_at"),
-            my_completed_at=F("mine__completed_at"),
-            my_updated_at=F("mine__updated_at"),
-        )
-        .order_by("step__phase__order", "step__phase__start_month", "step__number", "step__slug", "order", "id")
-    )
-
-
 def _roadmap_or_default(slug: str | None) -> Roadmap:
     if slug:
         return selectors.roadmap_get_published(slug)
@@ -242,7 +220,7 @@ def _topic_for(user, topic_id) -> Topic:
     try:
         if not 1 <= topic_id <= ID_MAX:
             raise Topic.DoesNotExist
-        return topics_with_state(user).get(pk=topic_id)
+        return selectors.topics_with_state(user).get(pk=topic_id)
     except Topic.DoesNotExist:
         raise Http404("No such topic.") from None
 
@@ -263,7 +241,7 @@ class ProgressList(LearnerOnly, generics.ListAPIView):
 
     def get_queryset(self):
         filters = query_filters(self.request, ProgressFilterSerializer)
-        topics = topics_with_state(self.request.user, _roadmap_or_default(filters.get("roadmap")))
+        topics = selectors.topics_with_state(self.request.user, _roadmap_or_default(filters.get("roadmap")))
         if "state" in filters:
             topics = topics.filter(my_state=filters["state"])
         if "step" in filters:
@@ -357,7 +335,7 @@ class NoteList(LearnerOnly, generics.ListAPIView):
     serializer_class = TopicStateSerializer
 
     def get_queryset(self):
-        return topics_with_state(self.request.user).exclude(my_note="")
+        return selectors.topics_with_state(self.request.user).exclude(my_note="")
 
 
 @extend_schema(
@@ -375,7 +353,7 @@ class ProgressBulk(LearnerOnly, generics.GenericAPIView):
         write = BulkStateSerializer(data=request.data)
         write.is_valid(raise_exception=True)
         items = write.validated_data["items"]
-        topics = topics_with_state(request.user).in_bulk({item["topic"] for item in items})
+        topics = selectors.topics_with_state(request.user).in_bulk({item["topic"] for item in items})
         unknown = [index for index, item in enumerate(items) if item["topic"] not in topics]
         if unknown:
             raise NotFound(
@@ -385,7 +363,7 @@ class ProgressBulk(LearnerOnly, generics.GenericAPIView):
         with transaction.atomic():
             for item in items:
                 services.mark_topic(user=request.user, topic=topics[item["topic"]], status=item["state"])
-        results = list(topics_with_state(request.user).filter(pk__in=topics))
+        results = list(selectors.topics_with_state(request.user).filter(pk__in=topics))
         return Response(BulkResultSerializer({"updated": len(results), "results": results}).data)
 
 

@@ -4,7 +4,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html_join
 
 from roadmap import selectors
-from roadmap.models import Release, RoadmapChange
+from roadmap.models import RoadmapChange
 
 
 class ChangesFeed(Feed):
@@ -25,11 +25,8 @@ class ChangesFeed(Feed):
         return reverse("roadmap:changes", kwargs={"slug": roadmap.slug})
 
     def items(self, roadmap):
-        changes = list(selectors.changes_for(roadmap)[:50])
-        ids = [c.object_id for c in changes if c.action == RoadmapChange.Action.RELEASED]
-        releases = {str(r.pk): r for r in Release.objects.filter(pk__in=ids)}
+        changes = selectors.with_releases(selectors.changes_for(roadmap)[:50])
         for change in changes:
-            change.release = releases.get(change.object_id)
             change.roadmap_slug = roadmap.slug
         return changes
 

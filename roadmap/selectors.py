@@ -7,7 +7,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, TextField, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from roadmap.models import (
     CodeExample,
     Phase,
     ProjectIdea,
+    Release,
     Resource,
     Roadmap,
     RoadmapChange,
@@ -121,6 +123,17 @@ def changes_for(roadmap: Roadmap):
     return roadmap.changes.select_related("actor").order_by("-created_at", "-id")
 
 
+def with_releases(changes) -> list[RoadmapChange]:
+    """The changes as a list, each with `.release`: the Release a "released" entry names (one query)."""
+    changes = list(changes)
+    released = RoadmapChange.Action.RELEASED
+    ids = [c.object_id for c in changes if c.action == released]
+    releases = {str(r.pk): r for r in Release.objects.filter(pk__in=ids)} if ids else {}
+    for change in changes:
+        change.release = releases.get(change.object_id) if change.action == released else None
+    return changes
+
+
 def changes_since(roadmap: Roadmap, since):
     return changes_for(roadmap).filter(created_at__gt=since) if since else changes_for(roadmap)
 
@@ -168,10 +181,14 @@ class RoadmapProgress:
         return self.status.get(topic_id, TopicProgress.Status.NOT_STARTED)
 
 
+# Topics in reading order: by phase, then step number, then the topic's place in its step.
+TOPIC_ROADMAP_ORDER = ("step__phase__order", "step__phase__start_month", "step__number", "step__slug", "order", "id")
+
+
 def _topics_in_order(roadmap: Roadmap):
     return list(
         Topic.objects.filter(step__roadmap=roadmap)
-        .order_by("step__phase__order", "step__phase__start_month", "step__number", "step__slug", "order", "id")
+        .order_by(*TOPIC_ROADMAP_ORDER)
         .values_list("id", "step_id", "step__phase_id", "step__optional")
     )
 
@@ -480,4 +497,25 @@ def plan_status(user, roadmap: Roadmap, *, today: date | None = None, progress: 
         plan_position=min(100, round(100 * elapsed / plan_months)) if plan_months else 0,
         progress_position=min(100, round(100 * progress_months / plan_months)) if plan_months else 0,
         phases=phase_list,
+    )
+
+
+def topics_with_state(user, roadmap: Roadmap | None = None):
+    """Topics of published roadmaps (or of one), in roadmap order, each annotated with the user's
+    state on it (`my_state`, "not_started" when never touched), note and timestamps. One query."""
+    topics = Topic.objects.filter(step__roadmap__published=True)
+    if roadmap is not None:
+        topics = topics.filter(step__roadmap=roadmap)
+    return (
+        topics.select_related("step__roadmap")
+        .annotate(mine=FilteredRelation("progress", condition=Q(progress__user=user)))
+        .annotate(
+            my_state=Coalesce(F("mine__status"), Value(TopicProgress.Status.NOT_STARTED.value)),
+            my_note=Coalesce(F("mine__note"), Value(""), output_field=TextField()),
+            my_note_html=Coalesce(F("mine__note_html"), Value(""), output_field=TextField()),
+            my_started_at=F("mine__started_at"),
+            my_completed_at=F("mine__completed_at"),
+            my_updated_at=F("mine__updated_at"),
+        )
+        .order_by(*TOPIC_ROADMAP_ORDER)
     )

@@ -195,7 +195,7 @@ class TopicRefSerializer(serializers.ModelSerializer):
 
 
 class TopicStateSerializer(serializers.Serializer):
-    """A learner's state on one topic: a Topic annotated by roadmap.api.topics_with_state()."""
+    """A learner's state on one topic: a Topic annotated by roadmap.selectors.topics_with_state()."""
 
     topic = TopicRefSerializer(source="*", read_only=True)
     state = serializers.ChoiceField(

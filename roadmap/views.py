@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from config.cache import cache_anonymous_page
 from roadmap import selectors, services
-from roadmap.models import Release, RoadmapChange, TopicProgress
+from roadmap.models import TopicProgress
 
 GUIDE_SECTIONS = {
     "tools": "Tools & technologies",
@@ -108,10 +108,7 @@ def guide_section(request, slug, section):
 def changes(request, slug):
     roadmap = selectors.roadmap_get_published(slug)
     page = Paginator(selectors.changes_for(roadmap), 50).get_page(request.GET.get("page"))
-    release_ids = [c.object_id for c in page if c.action == RoadmapChange.Action.RELEASED]
-    releases = {str(r.pk): r for r in Release.objects.filter(pk__in=release_ids)}
-    for change in page:
-        change.release = releases.get(change.object_id) if change.action == RoadmapChange.Action.RELEASED else None
+    page.object_list = selectors.with_releases(page.object_list)
     return render(
         request,
         "roadmap/changes.html",
