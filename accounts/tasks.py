@@ -19,6 +19,7 @@ from accounts.reminder_services import (
     reminder_connection,
     reminder_send,
     reminders_dispatch,
+    reminders_mark_sent,
     reminders_prepare_batch,
 )
 from accounts.reminders import parse_period
@@ -45,6 +46,7 @@ def send_reminder_batch(user_ids: list[int], period: str) -> dict:
     prepared, shared = reminders_prepare_batch(user_ids=user_ids, period=period, roadmap=roadmap)
     # Opened by the first send, not here: a server that is down is one failed (and retried) send per user.
     connection = reminder_connection()
+    accepted = []  # claims of the messages the server took, marked sent a few at a time
     try:
         for index, user_id in enumerate(user_ids):
             try:
@@ -55,6 +57,7 @@ def send_reminder_batch(user_ids: list[int], period: str) -> dict:
                     prepared=prepared[user_id],
                     roadmap=roadmap,
                     batch=shared,
+                    accepted=accepted,
                 )
             except SoftTimeLimitExceeded:
                 # Out of time: hand the rest (this user included; its claim protects it) to a new task.
@@ -70,8 +73,13 @@ def send_reminder_batch(user_ids: list[int], period: str) -> dict:
                 continue
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
             _follow_up(result, user_id=user_id, period=period, retry=0)
+            if len(accepted) >= settings.REMINDER_SENT_FLUSH:
+                reminders_mark_sent(accepted)
     finally:
-        connection.close()
+        try:
+            reminders_mark_sent(accepted)
+        finally:
+            connection.close()
     return outcomes
 
 

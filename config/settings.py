@@ -210,6 +210,8 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=250)
 # A claimed reminder not handed to the SMTP server within this many seconds is taken over by another
 # worker (its claimer is presumed dead); see accounts/reminder_services.py for the full protocol.
 REMINDER_CLAIM_LEASE = env.int("REMINDER_CLAIM_LEASE", default=30)
+# A batch records its accepted messages as sent this many at a time (the claim already protects them).
+REMINDER_SENT_FLUSH = env.int("REMINDER_SENT_FLUSH", default=25)
 # SMTP errors: retried REMINDER_MAX_RETRIES times, REMINDER_RETRY_BACKOFF seconds apart, doubling each time
 # (60 s .. 16 min: well inside the visibility timeout); a later rerun of the month tries again until a
 # delivery has used REMINDER_MAX_ATTEMPTS attempts.

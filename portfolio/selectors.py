@@ -123,10 +123,25 @@ def tech_tag_suggestions(roadmap=None) -> list[str]:
 
 def portfolio_metrics(user) -> dict:
     """{"published_projects": public and not hidden, "live_demo_projects": those with a live demo URL}."""
-    counts = user.projects.published().aggregate(
-        published_projects=Count("pk"), live_demo_projects=Count("pk", filter=~Q(live_demo_url=""))
+    return portfolio_metrics_for([user.pk])[user.pk]
+
+
+def portfolio_metrics_for(user_ids) -> dict:
+    """{user_id: portfolio_metrics} for many users in one query (the monthly email's batches)."""
+    metrics = {user_id: {"published_projects": 0, "live_demo_projects": 0} for user_id in user_ids}
+    rows = (
+        Project.objects.published()
+        .filter(owner_id__in=list(metrics))
+        .order_by()
+        .values("owner_id")
+        .annotate(published_projects=Count("pk"), live_demo_projects=Count("pk", filter=~Q(live_demo_url="")))
     )
-    return {"published_projects": counts["published_projects"], "live_demo_projects": counts["live_demo_projects"]}
+    for row in rows:
+        metrics[row["owner_id"]] = {
+            "published_projects": row["published_projects"],
+            "live_demo_projects": row["live_demo_projects"],
+        }
+    return metrics
 
 
 def projects_for_export(user) -> list[dict]:

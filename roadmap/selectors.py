@@ -185,7 +185,8 @@ class RoadmapProgress:
 TOPIC_ROADMAP_ORDER = ("step__phase__order", "step__phase__start_month", "step__number", "step__slug", "order", "id")
 
 
-def _topics_in_order(roadmap: Roadmap):
+def topics_in_order(roadmap: Roadmap) -> list[tuple]:
+    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). One query."""
     return list(
         Topic.objects.filter(step__roadmap=roadmap)
         .order_by(*TOPIC_ROADMAP_ORDER)
@@ -193,16 +194,10 @@ def _topics_in_order(roadmap: Roadmap):
     )
 
 
-def progress_for(user, roadmap: Roadmap) -> RoadmapProgress:
-    """The learner's progress through the roadmap, in two queries. Anonymous users have none."""
-    order = _topics_in_order(roadmap)
-    status = {}
-    if user is not None and user.is_authenticated:
-        status = dict(
-            TopicProgress.objects.filter(user=user, topic__step__roadmap=roadmap)
-            .exclude(status=TopicProgress.Status.NOT_STARTED)
-            .values_list("topic_id", "status")
-        )
+def progress_from(order: list[tuple], status: dict) -> RoadmapProgress:
+    """The progress counts of a learner whose topic states are `status` ({topic_id: state}), over the
+    topics of `order` (from topics_in_order). No query: the one calculation behind progress_for and
+    progress_for_users."""
     progress = RoadmapProgress(status=status, order=order)
     for topic_id, step_id, phase_id, optional in order:
         finished = status.get(topic_id) in DONE_STATES
@@ -218,19 +213,64 @@ def progress_for(user, roadmap: Roadmap) -> RoadmapProgress:
     return progress
 
 
-def next_topics(user, roadmap: Roadmap, limit: int = 5, progress: RoadmapProgress | None = None) -> list[Topic]:
-    """The next `limit` required topics in roadmap order that are neither done nor skipped."""
-    progress = progress or progress_for(user, roadmap)
-    ids = [
+def progress_for(user, roadmap: Roadmap) -> RoadmapProgress:
+    """The learner's progress through the roadmap, in two queries. Anonymous users have none."""
+    order = topics_in_order(roadmap)
+    status = {}
+    if user is not None and user.is_authenticated:
+        status = dict(
+            TopicProgress.objects.filter(user=user, topic__step__roadmap=roadmap)
+            .exclude(status=TopicProgress.Status.NOT_STARTED)
+            .values_list("topic_id", "status")
+        )
+    return progress_from(order, status)
+
+
+def progress_for_users(user_ids, roadmap: Roadmap, *, order: list[tuple] | None = None) -> dict:
+    """{user_id: RoadmapProgress} for many learners at once (the monthly email's batches): one query
+    for all their topic states, plus one for the topic order when `order` is not given."""
+    order = topics_in_order(roadmap) if order is None else order
+    statuses: dict = {user_id: {} for user_id in user_ids}
+    rows = (
+        TopicProgress.objects.filter(user_id__in=list(statuses), topic__step__roadmap=roadmap)
+        .exclude(status=TopicProgress.Status.NOT_STARTED)
+        .values_list("user_id", "topic_id", "status")
+    )
+    for user_id, topic_id, state in rows:
+        statuses[user_id][topic_id] = state
+    return {user_id: progress_from(order, status) for user_id, status in statuses.items()}
+
+
+def next_topic_ids(progress: RoadmapProgress, limit: int = 5) -> list[int]:
+    """Ids of the next `limit` required topics in roadmap order that are neither done nor skipped."""
+    return [
         topic_id
         for topic_id, _step, _phase, optional in progress.order
         if not optional and progress.status.get(topic_id) not in DONE_STATES
     ][:limit]
-    topics = Topic.objects.select_related("step").in_bulk(ids)
+
+
+def next_topics(
+    user, roadmap: Roadmap, limit: int = 5, progress: RoadmapProgress | None = None, topics: dict | None = None
+) -> list[Topic]:
+    """The next `limit` required topics in roadmap order that are neither done nor skipped, with their
+    steps. `topics` ({id: Topic with its step}, e.g. from topics_by_id) saves the query."""
+    progress = progress or progress_for(user, roadmap)
+    ids = next_topic_ids(progress, limit)
+    if topics is None:
+        topics = topics_by_id(roadmap, ids)
     result = [topics[i] for i in ids if i in topics]
     for topic in result:
         topic.step.roadmap = roadmap
     return result
+
+
+def topics_by_id(roadmap: Roadmap, ids=None) -> dict:
+    """{topic_id: Topic} with its step, of the roadmap's topics or of those among `ids`. One query."""
+    topics = Topic.objects.filter(step__roadmap=roadmap).select_related("step")
+    if ids is not None:
+        topics = topics.filter(pk__in=ids)
+    return {topic.pk: topic for topic in topics}
 
 
 def notes_for_step(user, step: Step) -> dict:
@@ -393,7 +433,19 @@ def _plural_weeks(weeks: int) -> str:
     return f"{weeks} week{'s' if weeks != 1 else ''}"
 
 
-def plan_status(user, roadmap: Roadmap, *, today: date | None = None, progress: RoadmapProgress | None = None):
+def plan_phases(roadmap: Roadmap) -> list[Phase]:
+    """The roadmap's phases in plan order (what plan_status reads). One query."""
+    return list(roadmap.phases.order_by("start_month", "order"))
+
+
+def plan_status(
+    user,
+    roadmap: Roadmap,
+    *,
+    today: date | None = None,
+    progress: RoadmapProgress | None = None,
+    phases: list[Phase] | None = None,
+):
     """The learner's position in the 12-month plan, against their actual progress.
 
     The maths:
@@ -416,12 +468,13 @@ def plan_status(user, roadmap: Roadmap, *, today: date | None = None, progress: 
     - `projected_finish`: the day every required topic would be done at the average pace since the
       start (topics per day); None before the start, when nothing is done yet, or when finished.
 
-    Queries: two when `progress` is not given (progress_for), plus one for the phases.
+    Queries: two when `progress` is not given (progress_for), plus one for the phases when `phases`
+    (from plan_phases) is not given.
     """
     progress = progress or progress_for(user, roadmap)
     start = user.plan_start
     today = today or user_today(user)
-    phase_list = list(roadmap.phases.order_by("start_month", "order"))
+    phase_list = plan_phases(roadmap) if phases is None else phases
     phases = [(phase, progress.phase(phase.pk).total) for phase in phase_list]
     plan_months = max((phase.end_month for phase in phase_list), default=12)
     plan_end = _add_months(start, plan_months) - timedelta(days=1)

@@ -668,6 +668,22 @@ def test_a_batch_shares_its_reads_and_says_the_same_as_a_single_send(ai_roadmap,
     release_publish(roadmap=ai_roadmap, version="2026.11", notes="New step.")
     for topic in Topic.objects.all()[:4]:
         record_change(roadmap=ai_roadmap, obj=topic, action=RoadmapChange.Action.CHANGED, fields=["title"])
+    # Learners who differ in every part the batch reads for them: progress, last month's completions
+    # (one on the month's edge in a time zone far from UTC), published projects.
+    topics = list(Topic.objects.order_by("step__number", "order"))
+    users[2].timezone = "Pacific/Auckland"
+    users[2].save(update_fields=["timezone"])
+    for user, count in ((users[1], 9), (users[2], 3), (users[3], 1)):
+        for topic in topics[:count]:
+            mark_topic(user=user, topic=topic, status=TopicProgress.Status.DONE)
+    TopicProgress.objects.filter(user=users[1]).update(completed_at=datetime(2026, 10, 20, tzinfo=UTC))
+    # 31 Oct 12:30 UTC is 1 Nov in Auckland: not last month for users[2], while 10:30 UTC still is.
+    for topic, hour in ((topics[0], 10), (topics[1], 12)):
+        when = datetime(2026, 10, 31, hour, 30, tzinfo=UTC)
+        TopicProgress.objects.filter(user=users[2], topic=topic).update(completed_at=when)
+    ProjectFactory(owner=users[3], visibility="public", live_demo_url="https://demo.example.org/")
+    ProjectFactory(owner=users[1], visibility="public")
+    ProjectFactory(owner=users[1], visibility="draft")
 
     with CaptureQueriesContext(connection) as one:
         send_reminder_batch.run(user_ids=[users[0].pk], period=PERIOD)
@@ -678,10 +694,19 @@ def test_a_batch_shares_its_reads_and_says_the_same_as_a_single_send(ai_roadmap,
         # Savepoints are the test's own transaction showing through; in production they are not there.
         return [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
 
+    # Each email costs one statement, its claim: every read is the batch's, and "sent" is written for
+    # the batch's emails together.
     per_email = (len(statements(three)) - len(statements(one))) / 2
-    assert per_email <= 9
-    batch_bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert per_email <= 1
+    assert ReminderDelivery.objects.filter(period=PERIOD, status=Status.SENT).count() == 4
+    sent = {m.to[0]: m for m in mail.outbox}
     for user in users:
         single = build_reminder_message(user, period=PERIOD)
         # The same words, batch or not (the unsubscribe token and links are identical too).
-        assert single.body == batch_bodies[user.email]
+        assert single.body == sent[user.email].body
+        assert _html(single) == _html(sent[user.email])
+    assert "In October you completed 9 topics:" in sent[users[1].email].body
+    assert "...and 4 more" in sent[users[1].email].body
+    assert "In October you completed 1 topic:" in sent[users[2].email].body
+    assert "1 of 5 projects published" in sent[users[1].email].body
+    assert "1 of 5 projects published" in sent[users[3].email].body
