@@ -63,7 +63,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ReminderDelivery, User
@@ -140,19 +140,30 @@ def reminder_connection():
 # --- one user's send ------------------------------------------------------------------------------
 
 
+# The claim runs once per email: plain SQL (the ORM would spend longer building it than the database
+# spends running it). Claimable: pending; failed with attempts left; or claimed, never handed over and
+# older than the lease (left by an older version of this protocol).
+_CLAIM_SQL = """
+    UPDATE {table} SET status = %s, claimed_at = %s, sent_at = %s, attempts = attempts + 1, updated_at = %s
+    WHERE id = %s AND (
+        status = %s
+        OR (status = %s AND attempts < %s)
+        OR (status = %s AND sent_at IS NULL AND claimed_at < %s)
+    )
+"""
+
+
 def _claim(delivery_id: int) -> ReminderDelivery:
     """Step 4: claim the delivery with one conditional UPDATE, or raise LostClaim."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REMINDER_CLAIM_LEASE)
-    claimable = (
-        Q(status=Status.PENDING)
-        | Q(status=Status.FAILED, attempts__lt=settings.REMINDER_MAX_ATTEMPTS)
-        # A claim taken but never handed over (left by an older version of this protocol).
-        | Q(status=Status.SENDING, sent_at__isnull=True, claimed_at__lt=stale)
-    )
-    changed = ReminderDelivery.objects.filter(claimable, pk=delivery_id).update(
-        status=Status.SENDING, claimed_at=now, sent_at=now, attempts=F("attempts") + 1, updated_at=now
-    )
+    at, before = (db_connection.ops.adapt_datetimefield_value(value) for value in (now, stale))
+    sql = _CLAIM_SQL.format(table=db_connection.ops.quote_name(ReminderDelivery._meta.db_table))
+    with db_connection.cursor() as cursor:
+        set_values = [Status.SENDING, at, at, at]
+        claimable = [Status.PENDING, Status.FAILED, settings.REMINDER_MAX_ATTEMPTS, Status.SENDING, before]
+        cursor.execute(sql, [*set_values, delivery_id, *claimable])
+        changed = cursor.rowcount
     if changed != 1:
         raise LostClaim(f"delivery {delivery_id} is not claimable")
     return ReminderDelivery(pk=delivery_id, claimed_at=now)
