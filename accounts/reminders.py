@@ -122,6 +122,20 @@ def unsubscribe_url(user) -> str:
     return absolute(reverse("reminders:unsubscribe", kwargs={"token": make_token(user)}))
 
 
+def site_links(roadmap) -> dict:
+    """The links every email carries, the same for everyone (a batch works them out once)."""
+    links = {
+        "dashboard_url": absolute(reverse("dashboard")),
+        "settings_url": absolute(SETTINGS_PATH),
+        "portfolio_url": absolute(PORTFOLIO_PATH),
+    }
+    if roadmap is not None:
+        links["roadmap_url"] = absolute(roadmap.get_absolute_url())
+        links["changes_url"] = absolute(reverse("roadmap:changes", kwargs={"slug": roadmap.slug}))
+        links["ideas_url"] = absolute(reverse("roadmap:projects", kwargs={"slug": roadmap.slug}))
+    return links
+
+
 @dataclass
 class ChangeItem:
     action: str
@@ -165,7 +179,8 @@ class ChangesDigest:
 def changes_digest(roadmap, since: datetime | None, *, batch: "ReminderBatch | None" = None) -> ChangesDigest:
     """What changed in `roadmap` after `since`, summarised for an email. Three queries at most; none
     when `batch` holds the changes already."""
-    digest = ChangesDigest(since=since, url=absolute(reverse("roadmap:changes", kwargs={"slug": roadmap.slug})))
+    url = batch.links["changes_url"] if batch is not None and batch.links else site_links(roadmap)["changes_url"]
+    digest = ChangesDigest(since=since, url=url)
     if batch is not None and batch.change_rows is not None:
         rows = [row[1:] for row in batch.change_rows if since is None or row[0] > since]
         releases = batch.releases
@@ -322,12 +337,14 @@ class ReminderBatch:
     portfolio: dict = field(default_factory=dict)
     topics: dict | None = None
     phases: list | None = None
+    links: dict = field(default_factory=dict)
+    step_urls: dict = field(default_factory=dict)
 
 
 def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
     from portfolio.selectors import portfolio_metrics_for
 
-    batch = ReminderBatch(period=period)
+    batch = ReminderBatch(period=period, links=site_links(roadmap))
     month_start = _month_start(period)
     batch.completed = _completed_for_users(users, previous_month_start(month_start), month_start)
     previous = (
@@ -370,6 +387,9 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     from portfolio.selectors import portfolio_metrics
 
     roadmap = roadmap or roadmap_selectors.default_roadmap()
+    # A batch holds everything about its own users; a user outside it (or no batch) is read alone.
+    batch = batch if batch is not None and user.pk in batch.completed else None
+    links = batch.links if batch is not None else site_links(roadmap)
     month_start = _month_start(period)
     last_month_start = previous_month_start(month_start)
     context = {
@@ -381,13 +401,11 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "roadmap": roadmap,
-        "dashboard_url": absolute(reverse("dashboard")),
-        "settings_url": absolute(SETTINGS_PATH),
-        "portfolio_url": absolute(PORTFOLIO_PATH),
+        "dashboard_url": links["dashboard_url"],
+        "settings_url": links["settings_url"],
+        "portfolio_url": links["portfolio_url"],
         "unsubscribe_url": unsubscribe_url(user),
     }
-    # A batch holds everything about its own users; a user outside it (or no batch) is read alone.
-    batch = batch if batch is not None and user.pk in batch.completed else None
     since = batch.previous.get(user.pk) if batch is not None else _previous_reminder_at(user, period)
     context["first_reminder"] = since is None
     if batch is not None:
@@ -400,29 +418,28 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
 
     shared = batch is not None and user.pk in batch.progress
     progress = batch.progress[user.pk] if shared else roadmap_selectors.progress_for(user, roadmap)
-    context["roadmap_url"] = absolute(roadmap.get_absolute_url())
+    context["roadmap_url"] = links["roadmap_url"]
     context["changes"] = changes = changes_digest(roadmap, since or _first_since(user, period), batch=batch)
     context["changes_count"] = changes.total + len(changes.releases)
     context["progress"] = progress.overall
     context["plan"] = roadmap_selectors.plan_status(
         user, roadmap, progress=progress, phases=batch.phases if shared else None
     )
-    context["next_topics"] = [
-        {
-            "title": topic.title,
-            "step": topic.step.title,
-            "url": absolute(f"{topic.step.get_absolute_url()}#topic-{topic.slug}"),
-        }
-        for topic in roadmap_selectors.next_topics(
-            user, roadmap, limit=NEXT_TOPICS, progress=progress, topics=batch.topics if shared else None
-        )
-    ]
+    step_urls = batch.step_urls if shared else {}
+    context["next_topics"] = []
+    for topic in roadmap_selectors.next_topics(
+        user, roadmap, limit=NEXT_TOPICS, progress=progress, topics=batch.topics if shared else None
+    ):
+        if topic.step_id not in step_urls:
+            step_urls[topic.step_id] = absolute(topic.step.get_absolute_url())
+        url = f"{step_urls[topic.step_id]}#topic-{topic.slug}"
+        context["next_topics"].append({"title": topic.title, "step": topic.step.title, "url": url})
     metrics = batch.portfolio[user.pk] if shared else portfolio_metrics(user)
     context["portfolio"] = {
         "published": metrics["published_projects"],
         "live": metrics["live_demo_projects"],
         "needed": PROJECTS_NEEDED,
-        "ideas_url": absolute(reverse("roadmap:projects", kwargs={"slug": roadmap.slug})),
+        "ideas_url": links["ideas_url"],
     }
     return context
 
