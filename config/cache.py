@@ -24,6 +24,9 @@ Within that window a hit costs no network round trip at all; a bump is seen at o
 that made it and by the others within the window (one second by default; 0 turns the local level
 off). `PageCacheMiddleware` serves those local hits before the session, CSRF, auth, messages and URL
 resolving run; every other request goes on to the view and its decorator.
+
+The same versions guard small per-process memos of hot, rarely changing reads (`process_memo`: the
+roadmap's outline, which the progress views and the dashboard read on every request).
 """
 
 import functools
@@ -72,11 +75,20 @@ class _LocalLevel:
         self._lock = threading.Lock()
         self._versions: dict[str, tuple[str, float]] = {}
         self._pages: OrderedDict[str, dict] = OrderedDict()
+        self._memos: dict[str, tuple[str, object]] = {}
 
     def clear(self) -> None:
         with self._lock:
             self._versions.clear()
             self._pages.clear()
+            self._memos.clear()
+
+    def memo(self, name: str) -> tuple[str, object] | None:
+        return self._memos.get(name)
+
+    def remember_memo(self, name: str, version: str, value) -> None:
+        with self._lock:
+            self._memos[name] = (version, value)
 
     def versions(self, keys: list[str], max_age: float) -> list[str] | None:
         """The versions read less than `max_age` seconds ago, or None if any is older or unknown."""
@@ -131,12 +143,14 @@ def _bump(*scopes: str) -> None:
 def bump_pages(*scopes: str) -> None:
     """Make every cached page of these scopes stale.
 
-    Bumps now, so that the rest of the current transaction (and tests, which never commit) see fresh
-    pages, and again after commit, so that a page rendered from the old rows by a concurrent request
-    between the two moments is not kept either.
+    Inside a transaction: bumps now, so that the rest of the transaction (and tests, which never
+    commit) see fresh pages, and again after commit, so that a page rendered from the old rows by a
+    concurrent request between the two moments is not kept either. Outside one (autocommit), the
+    write is committed already: one bump.
     """
     _bump(*scopes)
-    transaction.on_commit(lambda: _bump(*scopes))
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(*scopes))
 
 
 def bump_roadmap_pages() -> None:
@@ -147,6 +161,30 @@ def bump_roadmap_pages() -> None:
 def bump_user_pages(username: str) -> None:
     """A learner's public data changed (profile, switches, projects): their public pages are stale."""
     bump_pages(user_scope(username))
+
+
+def scope_version(scope: str, *, fresh: bool = False) -> str:
+    """The current version of `scope`: this process's copy while it is under PAGE_CACHE_LOCAL_SECONDS
+    old (unless `fresh`), else one read of the shared cache."""
+    key = _VERSION_PREFIX + scope
+    max_age = _local_seconds()
+    if not fresh and max_age > 0 and (versions := _local.versions([key], max_age)) is not None:
+        return versions[0]
+    return _shared_versions([key], {key: cache.get(key)})[0]
+
+
+def process_memo(scope: str, name: str, compute: Callable[[], object], *, fresh: bool = False):
+    """`compute()`'s value, kept in this process while the version of `scope` stays the same: for
+    small, hot reads of content that changes rarely (the roadmap's outline). Costs no round trip at
+    all while this process's copy of the version is recent (see scope_version), one otherwise.
+    Callers must treat the value as read-only: every request of the process shares it."""
+    version = scope_version(scope, fresh=fresh)
+    entry = _local.memo(name)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    _local.remember_memo(name, version, value)
+    return value
 
 
 def cached_for_versions(scopes: Iterable[str], key: str, compute: Callable[[], object], *, timeout: int | None = None):

@@ -16,7 +16,7 @@ class TechStackSerializer(StrictSerializer):
     def get_fields(self):
         return {
             key: serializers.ListField(
-                child=serializers.CharField(max_length=m.TAG_MAX),
+                child=serializers.CharField(max_length=m.TAG_MAX, validators=[not_blank_validator]),
                 max_length=m.TAGS_PER_CATEGORY_MAX,
                 required=False,
                 help_text=f"{label} tags.",

@@ -2,6 +2,7 @@
 amount of content or progress."""
 
 import calendar
+import copy
 import math
 import zoneinfo
 from dataclasses import dataclass, field
@@ -9,9 +10,11 @@ from datetime import date, timedelta
 
 from django.db.models import Count, F, FilteredRelation, Prefetch, Q, TextField, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from config.cache import ROADMAP_SCOPE, process_memo
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -35,6 +38,13 @@ def roadmap_get_published(slug: str) -> Roadmap:
 
 
 def default_roadmap() -> Roadmap | None:
+    """The roadmap the site is about: "ai-engineer" when published, else the first published one.
+    Memoised per process while the roadmap version stays the same (no query on most requests)."""
+    roadmap = process_memo(ROADMAP_SCOPE, "default-roadmap", _default_roadmap)
+    return copy.copy(roadmap) if roadmap is not None else None
+
+
+def _default_roadmap() -> Roadmap | None:
     return Roadmap.objects.published().filter(slug="ai-engineer").first() or Roadmap.objects.published().first()
 
 
@@ -186,11 +196,16 @@ TOPIC_ROADMAP_ORDER = ("step__phase__order", "step__phase__start_month", "step__
 
 
 def topics_in_order(roadmap: Roadmap) -> list[tuple]:
-    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). One query."""
-    return list(
-        Topic.objects.filter(step__roadmap=roadmap)
-        .order_by(*TOPIC_ROADMAP_ORDER)
-        .values_list("id", "step_id", "step__phase_id", "step__optional")
+    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). One query,
+    memoised per process while the roadmap version stays the same. Read-only: the list is shared."""
+    return process_memo(
+        ROADMAP_SCOPE,
+        f"topics-in-order:{roadmap.pk}",
+        lambda: list(
+            Topic.objects.filter(step__roadmap=roadmap)
+            .order_by(*TOPIC_ROADMAP_ORDER)
+            .values_list("id", "step_id", "step__phase_id", "step__optional")
+        ),
     )
 
 
@@ -291,32 +306,76 @@ def topic_get(roadmap: Roadmap, step_slug: str, topic_slug: str) -> Topic:
     return topic
 
 
-# What the progress views and services use of a step (not its texts, nor the roadmap's guide).
-_PROGRESS_STEP_FIELDS = ("slug", "number", "title", "optional", "phase__slug", "roadmap__slug")
-_PROGRESS_TOPIC_FIELDS = ("slug", "title", *(f"step__{name}" for name in _PROGRESS_STEP_FIELDS))
+# --- the outline: what the progress views read of a roadmap on every request -----------------------
+
+# What the progress views and services use of a step and a topic (not their texts, nor the guide).
+_OUTLINE_STEP_FIELDS = ("slug", "number", "title", "optional", "roadmap_id", "phase__slug")
+_OUTLINE_TOPIC_FIELDS = ("slug", "title", "order", "step_id")
+
+
+@dataclass
+class RoadmapOutline:
+    """A published roadmap's steps and topics by slug, with the few columns the progress views use.
+    Read-only: one copy per process is shared by its requests (see roadmap_outline)."""
+
+    roadmap: Roadmap
+    steps: dict  # step slug -> Step, with its phase and roadmap
+    topics: dict  # (step slug, topic slug) -> Topic, with its step
+    step_topics: dict  # step id -> [(topic id, topic slug)] in the step's order
+
+
+def roadmap_outline(slug: str, *, fresh: bool = False) -> RoadmapOutline | None:
+    """The outline of the published roadmap `slug` (None if there is none), in three queries, memoised
+    per process while the roadmap version stays the same (any content save bumps it). `fresh` checks
+    the version in the shared cache rather than this process's copy of it (up to a second old): for
+    writes, which must not act on a topic that has just been removed."""
+    return process_memo(ROADMAP_SCOPE, f"outline:{slug}", lambda: _outline(slug), fresh=fresh)
+
+
+def _outline(slug: str) -> RoadmapOutline | None:
+    roadmap = Roadmap.objects.published().filter(slug=slug).first()
+    if roadmap is None:
+        return None
+    steps = {}
+    for step in Step.objects.filter(roadmap=roadmap).select_related("phase").only(*_OUTLINE_STEP_FIELDS):
+        step.roadmap = roadmap
+        steps[step.pk] = step
+    outline = RoadmapOutline(roadmap=roadmap, steps={s.slug: s for s in steps.values()}, topics={}, step_topics={})
+    topics = Topic.objects.filter(step__roadmap=roadmap).order_by(*TOPIC_ROADMAP_ORDER).only(*_OUTLINE_TOPIC_FIELDS)
+    for topic in topics:
+        topic.step = steps[topic.step_id]
+        outline.topics[(topic.step.slug, topic.slug)] = topic
+        outline.step_topics.setdefault(topic.step_id, []).append((topic.pk, topic.slug))
+    return outline
 
 
 def topic_get_published(slug: str, step_slug: str, topic_slug: str) -> Topic:
-    """A topic of a published roadmap, by slugs, with its step, phase and roadmap, in one query; or 404.
-    For the progress views, which need no more of the step."""
-    return get_object_or_404(
-        Topic.objects.select_related("step__phase", "step__roadmap").only(*_PROGRESS_TOPIC_FIELDS),
-        step__roadmap__in=Roadmap.objects.published(),
-        step__roadmap__slug=slug,
-        step__slug=step_slug,
-        slug=topic_slug,
-    )
+    """A topic of a published roadmap, by slugs, with its step, phase and roadmap; or 404. For the
+    progress views, which need no more of the step: from the outline, so no query on most requests.
+    Read-only (shared)."""
+    outline = roadmap_outline(slug, fresh=True)
+    topic = outline.topics.get((step_slug, topic_slug)) if outline is not None else None
+    if topic is None:
+        raise Http404("No such topic.")
+    return topic
 
 
 def step_get_published(slug: str, step_slug: str) -> Step:
-    """A step of a published roadmap, by slugs, with its phase and roadmap, in one query; or 404. For the
-    progress views (step_get also fetches everything the step's page shows)."""
-    return get_object_or_404(
-        Step.objects.select_related("phase", "roadmap").only(*_PROGRESS_STEP_FIELDS),
-        roadmap__in=Roadmap.objects.published(),
-        roadmap__slug=slug,
-        slug=step_slug,
-    )
+    """A step of a published roadmap, by slugs, with its phase and roadmap; or 404. For the progress
+    views (step_get also fetches everything the step's page shows). Read-only (shared)."""
+    outline = roadmap_outline(slug, fresh=True)
+    step = outline.steps.get(step_slug) if outline is not None else None
+    if step is None:
+        raise Http404("No such step.")
+    return step
+
+
+def step_topic_slugs(step: Step) -> list[tuple[int, str]]:
+    """[(topic id, slug)] of a published step's topics in order, from the outline."""
+    outline = roadmap_outline(step.roadmap.slug)
+    if outline is not None and step.pk in outline.step_topics:
+        return outline.step_topics[step.pk]
+    return list(step.topics.order_by("order", "id").values_list("id", "slug"))
 
 
 def recent_changes(roadmap: Roadmap, limit: int = 5) -> list[RoadmapChange]:

@@ -1,7 +1,10 @@
 """Writes to roadmap content and progress. Views, the API, the admin and the loader call these."""
 
-from django.db import transaction
+from datetime import UTC
+
+from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from config.cache import bump_pages, bump_roadmap_pages, dashboard_scope, user_scope
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
@@ -93,34 +96,68 @@ def _progress_changed(user) -> None:
     bump_pages(*scopes)
 
 
-@transaction.atomic
+# One statement, whether the learner's row exists or not, and atomic without a lock: the row's own
+# timestamps decide what to keep (the first start, the first completion). Plain SQL: the ORM has no
+# upsert that can say "keep the old value if set", and this runs on every tick of a checkbox.
+_MARK_SQL = """
+    INSERT INTO {table} AS p
+        (user_id, topic_id, status, note, note_html, started_at, completed_at, created_at, updated_at)
+    VALUES (%s, %s, %s, '', '', %s, %s, %s, %s)
+    ON CONFLICT (user_id, topic_id) DO UPDATE SET
+        status = EXCLUDED.status,
+        started_at = CASE WHEN EXCLUDED.status = %s THEN p.started_at
+                          ELSE COALESCE(p.started_at, EXCLUDED.updated_at) END,
+        completed_at = CASE WHEN EXCLUDED.status IN (%s, %s) THEN COALESCE(p.completed_at, EXCLUDED.updated_at)
+                            ELSE NULL END,
+        updated_at = EXCLUDED.updated_at
+    RETURNING id, started_at, completed_at, created_at, note, note_html
+"""
+
+
 def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
     """Set a learner's state on one topic.
 
-    Side effects: creates or updates the single TopicProgress row for (user, topic); sets
-    `started_at` the first time the topic leaves "not started" and `completed_at` when it becomes
+    Side effects: creates or updates the single TopicProgress row for (user, topic), in one statement;
+    sets `started_at` the first time the topic leaves "not started" and `completed_at` when it becomes
     done or skipped (cleared again if it goes back); a public page showing progress goes stale.
+    Returns the row as written.
     """
     if status not in TopicProgress.Status.values:
         raise ValueError(f"Unknown status {status!r}")
     now = timezone.now()
-    locked = TopicProgress.objects.select_for_update()
-    # A row usually exists: one SELECT and one UPDATE. get_or_create copes with a concurrent first mark.
-    progress = locked.filter(user=user, topic=topic).first() or locked.get_or_create(user=user, topic=topic)[0]
-    progress.status = status
-    if status != TopicProgress.Status.NOT_STARTED and progress.started_at is None:
-        progress.started_at = now
-    if status in (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED):
-        progress.completed_at = progress.completed_at or now
-    else:
-        progress.completed_at = None
-    progress.updated_at = now
-    # The state only: save() would also render the note's Markdown again.
-    TopicProgress.objects.filter(pk=progress.pk).update(
-        status=status, started_at=progress.started_at, completed_at=progress.completed_at, updated_at=now
-    )
+    Status = TopicProgress.Status
+    finished = status in (Status.DONE, Status.SKIPPED)
+    connection = connections[TopicProgress.objects.db]
+    at = connection.ops.adapt_datetimefield_value(now)
+    values = [user.pk, topic.pk, status, None if status == Status.NOT_STARTED else at, at if finished else None, at, at]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_SQL.format(table=connection.ops.quote_name(TopicProgress._meta.db_table)),
+            [*values, Status.NOT_STARTED, Status.DONE, Status.SKIPPED],
+        )
+        row_id, started_at, completed_at, created_at, note, note_html = cursor.fetchone()
     _progress_changed(user)
-    return progress
+    return TopicProgress(
+        pk=row_id,
+        user=user,
+        topic=topic,
+        status=status,
+        note=note,
+        note_html=note_html,
+        started_at=_db_datetime(started_at),
+        completed_at=_db_datetime(completed_at),
+        created_at=_db_datetime(created_at),
+        updated_at=now,
+    )
+
+
+def _db_datetime(value):
+    """A datetime read by plain SQL, as the ORM would give it (SQLite hands back naive UTC text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 @transaction.atomic

@@ -142,7 +142,7 @@ def _progress_response(request, step, *, anchor, message=""):
         return redirect(f"{step.get_absolute_url()}#{anchor}")
     progress = selectors.progress_for(request.user, step.roadmap)
     labels = dict(TopicProgress.Status.choices)
-    topics = step.topics.order_by("order", "id").values_list("id", "slug")
+    topics = selectors.step_topic_slugs(step)
     return JsonResponse(
         {
             "ok": True,
