@@ -2,6 +2,7 @@
 deletion."""
 
 import hashlib
+import uuid
 
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
@@ -10,12 +11,15 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
@@ -28,26 +32,53 @@ from roadmap import selectors
 
 @login_required
 def dashboard(request):
+    """The learner's dashboard. The whole page is cached per learner and day of theirs, until their
+    progress, their public data or the roadmap changes (see _dashboard_key); a hit renders only what
+    differs between requests -- the flash messages, the "how long ago" of recent completions -- and
+    puts this request's CSRF token in the page."""
     user = request.user
     roadmap = selectors.default_roadmap()
     if roadmap is None:
-        return render(request, "accounts/dashboard.html", {"roadmap": None})
+        messages_html = render_to_string("includes/_messages.html", {"messages": get_messages(request)})
+        return render(request, "accounts/dashboard.html", {"roadmap": None, "messages_slot": messages_html})
     today = selectors.user_today(user)
-    parts = cached_for_versions(
+    page = cached_for_versions(
         [ROADMAP_SCOPE, user_scope(user.username), dashboard_scope(user.pk)],
         _dashboard_key(user, roadmap, today),
-        lambda: _dashboard_parts(user, roadmap, today),
+        lambda: _dashboard_page(request, roadmap, today),
     )
-    return render(request, "accounts/dashboard.html", {"roadmap": roadmap, "parts": parts})
+    slots = {
+        page["csrf_slot"]: get_token(request),
+        page["messages_slot"]: render_to_string("includes/_messages.html", {"messages": get_messages(request)}),
+        page["recent_slot"]: render_to_string("accounts/_dashboard_recent.html", {"recent": page["recent"]}),
+    }
+    html = page["html"]
+    for slot, value in slots.items():
+        html = html.replace(slot, value, 1)
+    return HttpResponse(html)
 
 
 def _dashboard_key(user, roadmap, today) -> str:
     """Whose dashboard, of which roadmap, on which day of theirs, with which of their settings that it
     shows (settings_update bumps only for fields on the public page)."""
     github = user.github_username or account_selectors.has_github_account(user)
-    settings_shown = (user.name, user.timezone, user.plan_start.isoformat(), github)
+    settings_shown = (user.username, user.name, user.timezone, user.plan_start.isoformat(), github, user.is_staff)
     digest = hashlib.sha256(repr(settings_shown).encode()).hexdigest()[:16]
-    return f"dashboard:{user.pk}:{roadmap.pk}:{today.isoformat()}:{digest}"
+    return f"dashboard:2:{user.pk}:{roadmap.pk}:{today.isoformat()}:{digest}"
+
+
+def _dashboard_page(request, roadmap, today) -> dict:
+    """The dashboard page rendered whole, with slots (random markers) where each request puts its own
+    CSRF token, flash messages and recent completions."""
+    parts = _dashboard_parts(request.user, roadmap, today)
+    marker = uuid.uuid4().hex
+    slots = {name: mark_safe(f"<!--{name}-{marker}-->") for name in ("messages_slot", "recent_slot")}
+    slots["csrf_slot"] = f"csrf{marker}"
+    context = {"roadmap": roadmap, "parts": parts, "csrf_token": slots["csrf_slot"], **slots}
+    # Rendered without the request's messages (a slot holds them); the request is there for the rest
+    # of the page (the user, the site's settings).
+    html = render_to_string("accounts/dashboard.html", {**context, "messages": ()}, request=request)
+    return {"html": html, "recent": parts["recent"], **slots}
 
 
 def _dashboard_parts(user, roadmap, today) -> dict:

@@ -229,15 +229,20 @@ def progress_from(order: list[tuple], status: dict) -> RoadmapProgress:
 
 
 def progress_for(user, roadmap: Roadmap) -> RoadmapProgress:
-    """The learner's progress through the roadmap, in two queries. Anonymous users have none."""
+    """The learner's progress through the roadmap: one query (the roadmap's topic order is memoised).
+    Anonymous users have none."""
     order = topics_in_order(roadmap)
     status = {}
     if user is not None and user.is_authenticated:
-        status = dict(
-            TopicProgress.objects.filter(user=user, topic__step__roadmap=roadmap)
+        # The learner's rows of every roadmap (no join: a learner has a few hundred at most), kept
+        # for this roadmap's topics.
+        rows = (
+            TopicProgress.objects.filter(user=user)
             .exclude(status=TopicProgress.Status.NOT_STARTED)
             .values_list("topic_id", "status")
         )
+        ids = {row[0] for row in order}
+        status = {topic_id: state for topic_id, state in rows if topic_id in ids}
     return progress_from(order, status)
 
 

@@ -5,6 +5,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
@@ -158,6 +161,29 @@ def test_a_repeated_dashboard_comes_from_the_cache_in_fewer_queries(client, road
     # Signed in (session + user rows on SQLite) and the roadmap, nothing about progress.
     assert len(hit) <= 4 < len(miss)
     assert not any("roadmap_topicprogress" in query["sql"] for query in hit.captured_queries)
+
+
+def test_a_cached_dashboard_fills_its_slots_for_each_request(roadmap, user):
+    """The page comes whole from the cache; this request's CSRF token (a logout from it works), flash
+    messages and "how long ago" are its own."""
+    topic = Topic.objects.filter(step__slug="python").first()
+    mark_topic(user=user, topic=topic, status=TopicProgress.Status.DONE)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    first = client.get(reverse("dashboard")).content.decode()
+    assert "done 0\xa0minutes ago" in first
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "done 0\xa0minutes ago" in page
+    assert not re.search(r"csrf[0-9a-f]{32}|<!--(messages|recent)_slot", page)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert client.cookies["csrftoken"].value
+    client.cookies["messages"] = CookieStorage(None)._encode([Message(constants.SUCCESS, "Welcome back!")])
+    with_message = client.get(reverse("dashboard")).content.decode()
+    assert '<li class="message message-success">Welcome back!</li>' in with_message
+    assert "Welcome back!" not in client.get(reverse("dashboard")).content.decode()
+    response = client.post(reverse("account_logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
 
 
 def test_cached_dashboard_changes_right_after_marking_a_topic(client, roadmap, user):
