@@ -47,9 +47,10 @@ def dashboard(request):
         _dashboard_key(user, roadmap, today),
         lambda: _dashboard_page(request, roadmap, today),
     )
+    pending = get_messages(request)
     slots = {
         page["csrf_slot"]: get_token(request),
-        page["messages_slot"]: render_to_string("includes/_messages.html", {"messages": get_messages(request)}),
+        page["messages_slot"]: render_to_string("includes/_messages.html", {"messages": pending}) if pending else "",
         page["recent_slot"]: render_to_string("accounts/_dashboard_recent.html", {"recent": page["recent"]}),
     }
     html = page["html"]
