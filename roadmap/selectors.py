@@ -392,6 +392,8 @@ def recent_changes(roadmap: Roadmap, limit: int = 5) -> list[RoadmapChange]:
 PLAN_STATES = ("not_started", "on_track", "ahead", "behind", "finished")
 # Within this many whole weeks of the plan, a learner is "on track".
 ON_TRACK_WEEKS = 1
+# A projected finish date needs at least this many days of pace to go on.
+PACE_MIN_DAYS = 14
 
 
 @dataclass
@@ -530,7 +532,8 @@ def plan_status(
       `actual_phase` is the phase of the plan's month in which the learner's count would be reached,
       i.e. where their next topic falls on the plan (the first phase when nothing is done).
     - `projected_finish`: the day every required topic would be done at the average pace since the
-      start (topics per day); None before the start, when nothing is done yet, or when finished.
+      start (topics per day); None before the start, when nothing is done yet, when finished, or in
+      the plan's first PACE_MIN_DAYS days (a first evening's burst says nothing about a year's pace).
 
     Queries: two when `progress` is not given (progress_for), plus one for the phases when `phases`
     (from plan_phases) is not given.
@@ -584,8 +587,8 @@ def plan_status(
         state = "on_track"
 
     projected_finish = None
-    if state not in ("finished", "not_started") and done:
-        days_so_far = (today - start).days + 1
+    days_so_far = (today - start).days + 1
+    if state not in ("finished", "not_started") and done and days_so_far >= PACE_MIN_DAYS:
         per_day = done / days_so_far
         projected_finish = today + timedelta(days=math.ceil((total - done) / per_day))
 

@@ -61,6 +61,8 @@ def test_dashboard_shows_progress_next_topics_and_activity(client, roadmap, user
     assert response.context["activity"]["last_30_days"] == 2
     assert "topics finished in the last 30 days" in page
     assert topics[0].title in page  # recently finished
+    # A plan that started today: no finish date projected from one day's pace.
+    assert "after your plan's first two weeks" in page
     assert response.context["plan"].actual_percent == round(200 / total)
 
 

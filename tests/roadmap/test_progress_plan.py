@@ -112,6 +112,16 @@ def test_exactly_on_plan_after_one_month(plan_roadmap):
     assert status.projected_finish == date(2026, 2, 1) + timedelta(days=352)
 
 
+def test_no_projected_finish_from_the_first_two_weeks(plan_roadmap):
+    user = _learner()
+    _mark(user, plan_roadmap, 6)
+    # Six topics on the first evening would "finish" the year's plan in a week: too early to say.
+    assert plan_status(user, plan_roadmap, today=date(2026, 1, 1)).projected_finish is None
+    assert plan_status(user, plan_roadmap, today=date(2026, 1, 13)).projected_finish is None
+    # 6 topics in 14 days: 42 more take 98 days.
+    assert plan_status(user, plan_roadmap, today=date(2026, 1, 14)).projected_finish == date(2026, 4, 22)
+
+
 def test_a_whole_phase_done_in_the_first_month_is_ahead(plan_roadmap):
     user = _learner()
     _mark(user, plan_roadmap, 12)
