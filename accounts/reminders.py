@@ -176,11 +176,12 @@ class ChangesDigest:
         return not self.releases and not self.groups
 
 
-def changes_digest(roadmap, since: datetime | None, *, batch: "ReminderBatch | None" = None) -> ChangesDigest:
+def changes_digest(
+    roadmap, since: datetime | None, *, batch: "ReminderBatch | None" = None, url: str = ""
+) -> ChangesDigest:
     """What changed in `roadmap` after `since`, summarised for an email. Three queries at most; none
     when `batch` holds the changes already."""
-    url = batch.links["changes_url"] if batch is not None and batch.links else site_links(roadmap)["changes_url"]
-    digest = ChangesDigest(since=since, url=url)
+    digest = ChangesDigest(since=since, url=url or site_links(roadmap)["changes_url"])
     if batch is not None and batch.change_rows is not None:
         rows = [row[1:] for row in batch.change_rows if since is None or row[0] > since]
         releases = batch.releases
@@ -278,19 +279,13 @@ def _local_bounds(user, start: date, end: date) -> tuple[datetime, datetime]:
 
 def _completed_in(user, start: date, end: date) -> tuple[int, list]:
     """Topics the learner marked done in [start, end), dates in their time zone: (count, first few)."""
-    low, high = _local_bounds(user, start, end)
-    done = TopicProgress.objects.filter(
-        user=user, status=TopicProgress.Status.DONE, completed_at__gte=low, completed_at__lt=high
-    ).order_by("completed_at", "pk")
-    titles = list(done.values_list("topic__title", flat=True)[: COMPLETED_SHOWN + 1])
-    count = len(titles) if len(titles) <= COMPLETED_SHOWN else done.count()
-    return count, titles[:COMPLETED_SHOWN]
+    return _completed_for_users([user], start, end)[user.pk]
 
 
 def _completed_for_users(users, start: date, end: date) -> dict:
-    """_completed_in for many learners in one query: {user_id: (count, first few titles)}. Reads the
-    completions of [start, end) widened by a day on each side (time zones), then keeps each learner's
-    own local month."""
+    """Topics each learner marked done in [start, end), dates in their own time zone, in one query:
+    {user_id: (count, first few titles)}. Reads from the earliest of their local starts to the latest
+    of their local ends, then keeps each learner's own window."""
     bounds = {user.pk: _local_bounds(user, start, end) for user in users}
     result: dict = {user_id: (0, []) for user_id in bounds}
     if not bounds:
@@ -419,7 +414,9 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     shared = batch is not None and user.pk in batch.progress
     progress = batch.progress[user.pk] if shared else roadmap_selectors.progress_for(user, roadmap)
     context["roadmap_url"] = links["roadmap_url"]
-    context["changes"] = changes = changes_digest(roadmap, since or _first_since(user, period), batch=batch)
+    context["changes"] = changes = changes_digest(
+        roadmap, since or _first_since(user, period), batch=batch, url=links["changes_url"]
+    )
     context["changes_count"] = changes.total + len(changes.releases)
     context["progress"] = progress.overall
     context["plan"] = roadmap_selectors.plan_status(
