@@ -49,13 +49,21 @@ class SignupForm(AllauthSignupForm):
     The answer is stored by AccountAdapter.save_user."""
 
     reminders_opt_in = forms.BooleanField(label=REMINDER_LABEL, help_text=REMINDER_HELP, required=False, initial=True)
+    # The browser's time zone, filled in by static/js/site.js, so that activity days and plan dates are
+    # the learner's own from the start. Without JavaScript (or with an unknown zone) it stays UTC,
+    # which the settings page changes.
+    timezone = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": ""}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].help_text = "Your public handle: letters, digits, - and _, 3 to 30 characters."
         self.fields["username"].widget.attrs.update(autocapitalize="none", spellcheck="false")
         self.fields["password1"].help_text = "At least 8 characters; not a common or all-digit password."
-        self.order_fields(["email", "username", "password1", "password2", "reminders_opt_in"])
+        self.order_fields(["email", "username", "password1", "password2", "reminders_opt_in", "timezone"])
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data.get("timezone", "")
+        return value if value in dict(TIMEZONE_CHOICES) else ""
 
 
 class LoginForm(AllauthLoginForm):

@@ -83,6 +83,17 @@ def test_signup_without_the_monthly_email(client):
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("Europe/Berlin", "Europe/Berlin"), ("Asia/Kolkata", "Asia/Kolkata"), ("Mars/Olympus", "UTC"), (None, "UTC")],
+)
+def test_signup_keeps_the_browsers_time_zone_when_known(client, sent, stored):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert re.search(r'<input type="hidden" name="timezone"[^>]*data-detect-timezone', page)
+    assert _signup(client, timezone=sent).status_code == 302
+    assert User.objects.get(username="newbie").timezone == stored
+
+
+@pytest.mark.parametrize(
     ("username", "message"),
     [
         ("admin", "reserved"),

@@ -158,3 +158,13 @@ def test_mark_step_done_with_javascript_updates_in_place(loaded, live_server, pa
     assert posts == [live_server.url + "/roadmaps/ai-engineer/steps/git/progress/"]
     assert not [url for method, url in requests if method == "GET" and url.endswith("/steps/git/")]
     assert Topic.objects.filter(step__slug="git", progress__user=user, progress__status="done").count() == 4
+
+
+def test_sign_up_sends_the_browsers_time_zone(live_server, browser):
+    context = browser.new_context(timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/accounts/signup/")
+        expect(page.locator('input[name="timezone"]')).to_have_value("Asia/Tokyo")
+    finally:
+        context.close()
