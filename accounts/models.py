@@ -1,6 +1,7 @@
 """The learner: a custom user whose username is the public handle, with profile, plan and privacy
 choices; the monthly reminder deliveries; personal API tokens."""
 
+import secrets
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -92,6 +93,11 @@ PROFILE_FIELDS = [
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
+def new_unsubscribe_key() -> str:
+    """A random, unguessable key for the one-click unsubscribe link (accounts/unsubscribe.py)."""
+    return secrets.token_urlsafe(16)
+
+
 class User(AbstractUser):
     username = models.CharField(
         "username",
@@ -137,6 +143,9 @@ class User(AbstractUser):
 
     # Monthly reminder email
     reminders_opt_in = models.BooleanField("monthly update email", default=True)
+    # Named (signed) by the unsubscribe link instead of the user's id, so that the link says nothing
+    # about the account to whoever reads it.
+    unsubscribe_key = models.CharField(max_length=32, unique=True, default=new_unsubscribe_key, editable=False)
 
     objects = UserManager()
 

@@ -254,6 +254,22 @@ def test_token_names_its_user_and_cannot_be_forged(db):
             read_token(bad)
 
 
+def test_token_is_opaque(db):
+    """The link says nothing about the account: the token is a random key and its signature, not the
+    user's id or address; consecutive accounts get unrelated tokens."""
+    alice, bob = learner("alice"), learner("bob")
+    key, _signature = make_token(alice).rsplit(":", 1)
+    assert key == alice.unsubscribe_key
+    assert len(key) >= 22
+    assert alice.unsubscribe_key != bob.unsubscribe_key
+    assert "alice" not in make_token(alice)
+    # The account gone, its token names nobody.
+    token = make_token(alice)
+    alice.delete()
+    with pytest.raises(BadToken):
+        read_token(token)
+
+
 def test_token_from_another_salt_is_refused(db):
     from django.core import signing
 
