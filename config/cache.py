@@ -11,8 +11,8 @@ rendered at ("roadmap" for roadmap content, "user:<username>" for one learner's 
 change bumps the versions it affects, so a page whose recorded versions differ from the current ones
 is rendered again and replaced.
 
-    roadmap content  -> bump_roadmap_pages()  (called by roadmap.services.record_change, which the
-                        admin, the loader and release publishing all go through)
+    roadmap content  -> bump_roadmap_pages()  (called on every save or delete of roadmap content and
+                        of changelog entries: signals in roadmap/apps.py)
     a learner's data -> bump_user_pages(username)  (portfolio services, settings_update and the
                         progress services call it when what a public page shows changes)
     their progress   -> bump_pages(dashboard_scope(user_pk))  (the progress services: the learner's

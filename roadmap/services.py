@@ -6,7 +6,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.cache import bump_pages, bump_roadmap_pages, dashboard_scope, user_scope
+from config.cache import bump_pages, dashboard_scope, user_scope
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
 
 # How much of an old or new value a changelog entry keeps.
@@ -39,11 +39,10 @@ def record_change(*, roadmap, obj, action, fields=(), actor=None, actor_name="")
     """Add one entry to the roadmap's changelog.
 
     `fields` is a list of {"field", "old", "new"} dicts (see describe_field_changes) or of field
-    names. Side effects: one RoadmapChange row; cached roadmap pages become stale.
+    names. Side effects: one RoadmapChange row, whose save makes cached roadmap pages stale (as any
+    write to roadmap content does: see roadmap/apps.py).
     """
     fields = [f if isinstance(f, dict) else {"field": f, "old": "", "new": ""} for f in fields]
-    # Every content change passes here: the one place that makes cached public pages stale.
-    bump_roadmap_pages()
     url = ""
     if hasattr(obj, "get_absolute_url") and action != RoadmapChange.Action.DELETED:
         try:

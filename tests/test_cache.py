@@ -93,6 +93,31 @@ def test_content_change_through_the_service_invalidates_pages(client, roadmap, s
     assert b"Python, properly" in client.get(reverse("roadmap:detail", args=[roadmap.slug])).content
 
 
+def test_any_write_to_roadmap_content_invalidates_pages(client, roadmap, step):
+    """Not only the models of the outline: a resource, an idea's steps (many-to-many), a changelog
+    entry -- whatever the cached pages show."""
+    from tests.factories import ResourceFactory
+
+    url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    resource = ResourceFactory(step=step, title="A brand-new reading list")
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "miss"
+    assert b"A brand-new reading list" in page.content
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    idea = roadmap.project_ideas.first()
+    idea.steps.add(step)
+    assert idea.title.encode() in client.get(url).content
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    idea.steps.remove(step)
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "miss"
+    assert idea.title.encode() not in page.content
+    resource.delete()
+    assert b"A brand-new reading list" not in client.get(url).content
+
+
 def test_editor_change_in_the_admin_invalidates_pages(client, roadmap, step, editor):
     url = reverse("roadmap:step", args=[roadmap.slug, step.slug])
     assert client.get(url)["X-Page-Cache"] == "miss"
