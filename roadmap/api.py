@@ -308,7 +308,10 @@ class TopicState(LearnerOnly, generics.GenericAPIView):
         topic = self.get_object()
         write = TopicStateWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        services.mark_topic(user=request.user, topic=topic, status=write.validated_data["state"])
+        try:
+            services.mark_topic(user=request.user, topic=topic, status=write.validated_data["state"])
+        except Topic.DoesNotExist:
+            raise NotFound("No such topic.") from None
         return Response(self.get_serializer(self.get_object()).data)
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from config.cache import ROADMAP_SCOPE, process_memo
+from config.db import ANY_ID, CompiledQuery
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -228,19 +229,32 @@ def progress_from(order: list[tuple], status: dict) -> RoadmapProgress:
     return progress
 
 
-def progress_for(user, roadmap: Roadmap) -> RoadmapProgress:
-    """The learner's progress through the roadmap: one query (the roadmap's topic order is memoised).
-    Anonymous users have none."""
+# (topic id, state) of a learner's started topics; compiled once, as it runs on every progress update.
+_started_topics = CompiledQuery(
+    TopicProgress,
+    lambda user_id: (
+        TopicProgress.objects.filter(user_id=user_id)
+        .exclude(status=TopicProgress.Status.NOT_STARTED)
+        .values_list("topic_id", "status")
+    ),
+    (ANY_ID,),
+)
+
+
+def started_topics(user) -> list[tuple[int, str]]:
+    """(topic id, state) of every topic the learner has started, in any roadmap: one query, with no
+    join (a learner has a few hundred rows at most)."""
+    return _started_topics.rows(user.pk)
+
+
+def progress_for(user, roadmap: Roadmap, *, started: list[tuple[int, str]] | None = None) -> RoadmapProgress:
+    """The learner's progress through the roadmap: one query (the roadmap's topic order is memoised),
+    none if the caller has the learner's `started` topics already (see started_topics). Anonymous
+    users have none."""
     order = topics_in_order(roadmap)
     status = {}
     if user is not None and user.is_authenticated:
-        # The learner's rows of every roadmap (no join: a learner has a few hundred at most), kept
-        # for this roadmap's topics.
-        rows = (
-            TopicProgress.objects.filter(user=user)
-            .exclude(status=TopicProgress.Status.NOT_STARTED)
-            .values_list("topic_id", "status")
-        )
+        rows = started_topics(user) if started is None else started
         ids = {row[0] for row in order}
         status = {topic_id: state for topic_id, state in rows if topic_id in ids}
     return progress_from(order, status)
@@ -357,8 +371,9 @@ def _outline(slug: str) -> RoadmapOutline | None:
 def topic_get_published(slug: str, step_slug: str, topic_slug: str) -> Topic:
     """A topic of a published roadmap, by slugs, with its step, phase and roadmap; or 404. For the
     progress views, which need no more of the step: from the outline, so no query on most requests.
-    Read-only (shared)."""
-    outline = roadmap_outline(slug, fresh=True)
+    The outline may be up to a second old (PAGE_CACHE_LOCAL_SECONDS): a write to a topic deleted
+    meanwhile fails with Topic.DoesNotExist (see services.mark_topic). Read-only (shared)."""
+    outline = roadmap_outline(slug)
     topic = outline.topics.get((step_slug, topic_slug)) if outline is not None else None
     if topic is None:
         raise Http404("No such topic.")

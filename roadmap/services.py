@@ -2,11 +2,12 @@
 
 from datetime import UTC
 
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from config.cache import bump_pages, dashboard_scope, user_scope
+from roadmap import selectors
 from roadmap.models import Release, Roadmap, RoadmapChange, Topic, TopicProgress
 
 # How much of an old or new value a changelog entry keeps.
@@ -109,8 +110,24 @@ _MARK_SQL = """
         completed_at = CASE WHEN EXCLUDED.status IN (%s, %s) THEN COALESCE(p.completed_at, EXCLUDED.updated_at)
                             ELSE NULL END,
         updated_at = EXCLUDED.updated_at
-    RETURNING id, started_at, completed_at, created_at, note, note_html
+    RETURNING id, topic_id, status, started_at, completed_at, created_at, note, note_html
 """
+
+# The same write, answering also with the learner's other started topics (PostgreSQL: a statement can
+# write in a WITH clause). The second SELECT sees the rows as they were before the write, hence the
+# written topic comes from the first; it is the row whose id is set.
+#
+# Outside a transaction the statement is its own transaction, and it commits without waiting for the
+# WAL to reach the disk (set_config(..., true) = SET LOCAL: this transaction only). A progress tick
+# is worth less than the wait, about a third of the statement's time: if the database server itself
+# crashed, the ticks of its last fraction of a second could be lost, never half-written (PostgreSQL's
+# asynchronous commit; every other write keeps the server's synchronous commit).
+_MARK_AND_READ_SQL = (
+    "WITH written AS ({mark}) SELECT id, topic_id, status, started_at, completed_at, created_at, note, note_html, "
+    "{commit} FROM written UNION ALL SELECT NULL, topic_id, status, NULL, NULL, NULL, NULL, NULL, NULL FROM {table} "
+    "WHERE user_id = %s AND topic_id <> %s AND status <> %s"
+)
+_ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
 
 def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
@@ -119,8 +136,19 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
     Side effects: creates or updates the single TopicProgress row for (user, topic), in one statement;
     sets `started_at` the first time the topic leaves "not started" and `completed_at` when it becomes
     done or skipped (cleared again if it goes back); a public page showing progress goes stale.
-    Returns the row as written.
+    Returns the row as written. Raises Topic.DoesNotExist if the topic has just been deleted.
     """
+    return _mark(user, topic, status, read_states=False)[0]
+
+
+def mark_topic_and_read(*, user, topic: Topic, status: str) -> tuple[TopicProgress, list[tuple[int, str]]]:
+    """mark_topic, also returning the learner's started topics after the write, as (topic id, state)
+    rows of every roadmap: what the progress view answers with. In the same statement on PostgreSQL
+    (a progress update then makes one round trip to the database for its data), in two elsewhere."""
+    return _mark(user, topic, status, read_states=True)
+
+
+def _mark(user, topic: Topic, status: str, *, read_states: bool):
     if status not in TopicProgress.Status.values:
         raise ValueError(f"Unknown status {status!r}")
     now = timezone.now()
@@ -128,15 +156,29 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
     finished = status in (Status.DONE, Status.SKIPPED)
     connection = connections[TopicProgress.objects.db]
     at = connection.ops.adapt_datetimefield_value(now)
-    values = [user.pk, topic.pk, status, None if status == Status.NOT_STARTED else at, at if finished else None, at, at]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _MARK_SQL.format(table=connection.ops.quote_name(TopicProgress._meta.db_table)),
-            [*values, Status.NOT_STARTED, Status.DONE, Status.SKIPPED],
-        )
-        row_id, started_at, completed_at, created_at, note, note_html = cursor.fetchone()
+    table = connection.ops.quote_name(TopicProgress._meta.db_table)
+    params = [user.pk, topic.pk, status, None if status == Status.NOT_STARTED else at, at if finished else None, at, at]
+    params += [Status.NOT_STARTED, Status.DONE, Status.SKIPPED]
+    sql = _MARK_SQL.format(table=table)
+    in_one = read_states and connection.vendor == "postgresql"
+    if in_one:
+        commit = "NULL" if connection.in_atomic_block else _ASYNC_COMMIT
+        sql = _MARK_AND_READ_SQL.format(mark=sql, table=table, commit=commit)
+        params += [user.pk, topic.pk, Status.NOT_STARTED]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    except IntegrityError:
+        # The topic is gone (its foreign key fails): the progress views read topics from a per-process
+        # outline that can be up to a second old.
+        if connection.in_atomic_block or Topic.objects.filter(pk=topic.pk).exists():
+            raise
+        raise Topic.DoesNotExist("This topic no longer exists.") from None
     _progress_changed(user)
-    return TopicProgress(
+    written = next(row for row in rows if row[0] is not None)
+    row_id, _, _, started_at, completed_at, created_at, note, note_html = written[:8]
+    row = TopicProgress(
         pk=row_id,
         user=user,
         topic=topic,
@@ -148,6 +190,11 @@ def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
         created_at=_db_datetime(created_at),
         updated_at=now,
     )
+    if not read_states:
+        return row, []
+    if in_one:
+        return row, [(topic_id, state) for _, topic_id, state, *_ in rows if state != Status.NOT_STARTED]
+    return row, selectors.started_topics(user)
 
 
 def _db_datetime(value):

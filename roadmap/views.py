@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from config.cache import cache_anonymous_page
 from roadmap import selectors, services
-from roadmap.models import TopicProgress
+from roadmap.models import Topic, TopicProgress
 
 GUIDE_SECTIONS = {
     "tools": "Tools & technologies",
@@ -133,14 +133,14 @@ def _counts_json(counts):
     return {"done": counts.done, "total": counts.total, "percent": counts.percent}
 
 
-def _progress_response(request, step, *, anchor, message=""):
+def _progress_response(request, step, *, anchor, message="", started=None):
     """Redirect back to the step page at `anchor`, or (for fetch) the new state of the step's topics
-    and of every bar on the page."""
+    and of every bar on the page (from the learner's `started` topics when the caller has them)."""
     if not _wants_json(request):
         if message:
             messages.success(request, message)
         return redirect(f"{step.get_absolute_url()}#{anchor}")
-    progress = selectors.progress_for(request.user, step.roadmap)
+    progress = selectors.progress_for(request.user, step.roadmap, started=started)
     labels = dict(TopicProgress.Status.choices)
     topics = selectors.step_topic_slugs(step)
     return JsonResponse(
@@ -173,9 +173,17 @@ def topic_progress(request, slug, step_slug, topic_slug):
     status = request.POST.get("status", "")
     if status not in TopicProgress.Status.values:
         return _bad_request(request, "Choose one of: not started, learning, done, skipped.")
-    services.mark_topic(user=request.user, topic=topic, status=status)
+    try:
+        if _wants_json(request):
+            _, started = services.mark_topic_and_read(user=request.user, topic=topic, status=status)
+        else:
+            services.mark_topic(user=request.user, topic=topic, status=status)
+            started = None
+    except Topic.DoesNotExist:
+        raise Http404("No such topic.") from None
     label = TopicProgress.Status(status).label.lower()
-    return _progress_response(request, topic.step, anchor=f"topic-{topic.slug}", message=f"“{topic.title}”: {label}.")
+    message = f"“{topic.title}”: {label}."
+    return _progress_response(request, topic.step, anchor=f"topic-{topic.slug}", message=message, started=started)
 
 
 @login_required
