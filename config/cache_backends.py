@@ -3,6 +3,9 @@
 Django's RedisCacheClient.get_client() makes a fresh `redis.Redis` (a few hundred dict entries of
 response callbacks) for every get and set; a cached page hit pays for that on each request. A client
 is thread-safe and only wraps the pool, so one per pool is kept and reused.
+
+set_many() without a timeout is one MSET (atomic on its own) instead of a MULTI/MSET/EXEC pipeline:
+it runs on every progress update, to bump the versions of the learner's pages.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -20,6 +23,11 @@ class ReusingRedisCacheClient(RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def set_many(self, data, timeout):
+        if timeout is not None:
+            return super().set_many(data, timeout)
+        self.get_client(None, write=True).mset({key: self._serializer.dumps(value) for key, value in data.items()})
 
 
 class RedisCache(DjangoRedisCache):

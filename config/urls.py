@@ -36,8 +36,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("settings/tokens/", include("accounts.token_urls")),
+    # The roadmap's pages first among the rest: they are the busiest (and no other app's paths
+    # start with "roadmaps/", so the order changes nothing else).
+    path("", include("roadmap.urls")),
     path("", include("accounts.urls")),
     path("reminders/", include("accounts.reminder_urls")),
     path("", include("portfolio.urls")),
-    path("", include("roadmap.urls")),
 ]
