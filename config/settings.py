@@ -349,6 +349,11 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 # reaches the other processes within it (0: always ask Redis).
 PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=1.0)
 
+# A progress update (the step page's checkboxes) commits without waiting for PostgreSQL's WAL to reach
+# the disk: if the database server crashed, the ticks of its last fraction of a second could be lost
+# (roadmap/services.py). False makes them wait like every other write.
+PROGRESS_ASYNC_COMMIT = env.bool("PROGRESS_ASYNC_COMMIT", default=True)
+
 # Logs: one JSON object per line on stdout, each with the request id (config/logging.py); plain
 # text lines by default while developing (LOG_FORMAT=json|text overrides).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -117,11 +118,11 @@ _MARK_SQL = """
 # write in a WITH clause). The second SELECT sees the rows as they were before the write, hence the
 # written topic comes from the first; it is the row whose id is set.
 #
-# Outside a transaction the statement is its own transaction, and it commits without waiting for the
-# WAL to reach the disk (set_config(..., true) = SET LOCAL: this transaction only). A progress tick
-# is worth less than the wait, about a third of the statement's time: if the database server itself
-# crashed, the ticks of its last fraction of a second could be lost, never half-written (PostgreSQL's
-# asynchronous commit; every other write keeps the server's synchronous commit).
+# Outside a transaction the statement is its own transaction, and with PROGRESS_ASYNC_COMMIT it commits
+# without waiting for the WAL to reach the disk (set_config(..., true) = SET LOCAL: this transaction
+# only). A progress tick is worth less than the wait, about a third of the statement's time: if the
+# database server itself crashed, the ticks of its last fraction of a second could be lost, never
+# half-written (PostgreSQL's asynchronous commit; every other write keeps synchronous commit).
 _MARK_AND_READ_SQL = (
     "WITH written AS ({mark}) SELECT id, topic_id, status, started_at, completed_at, created_at, note, note_html, "
     "{commit} FROM written UNION ALL SELECT NULL, topic_id, status, NULL, NULL, NULL, NULL, NULL, NULL FROM {table} "
@@ -162,7 +163,8 @@ def _mark(user, topic: Topic, status: str, *, read_states: bool):
     sql = _MARK_SQL.format(table=table)
     in_one = read_states and connection.vendor == "postgresql"
     if in_one:
-        commit = "NULL" if connection.in_atomic_block else _ASYNC_COMMIT
+        asynchronous = settings.PROGRESS_ASYNC_COMMIT and not connection.in_atomic_block
+        commit = _ASYNC_COMMIT if asynchronous else "NULL"
         sql = _MARK_AND_READ_SQL.format(mark=sql, table=table, commit=commit)
         params += [user.pk, topic.pk, Status.NOT_STARTED]
     try:

@@ -55,3 +55,30 @@ def test_a_connection_postgresql_ended_is_replaced_before_the_next_request(postg
     assert response.status_code == 200
     assert "still-here" in response.content.decode()
     assert connection.connection.info.backend_pid != old_pid
+
+
+@pytest.mark.parametrize("asynchronous", [True, False])
+def test_a_progress_tick_commits_asynchronously_only_itself(postgres_required, settings, asynchronous):
+    """PROGRESS_ASYNC_COMMIT applies to the progress statement's own transaction (SET LOCAL), never to
+    what the connection runs next; the tick is committed either way."""
+    from roadmap.models import TopicProgress
+    from roadmap.services import mark_topic_and_read
+    from tests.factories import build_roadmap
+
+    settings.PROGRESS_ASYNC_COMMIT = asynchronous
+    roadmap = build_roadmap(steps_per_phase=1, topics_per_step=2)
+    topic = roadmap.steps.get(number=1).topics.order_by("order").first()
+    user = UserFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+        _, started = mark_topic_and_read(user=user, topic=topic, status="done")
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert started == [(topic.pk, "done")]
+    with _admin() as admin:  # committed: another connection sees it
+        status = admin.execute(
+            f"SELECT status FROM {TopicProgress._meta.db_table} WHERE user_id = %s AND topic_id = %s",
+            [user.pk, topic.pk],
+        ).fetchone()
+        assert status == ("done",)
