@@ -1,12 +1,15 @@
 """Share images (Open Graph / Twitter cards): 1200x630 PNGs drawn with Pillow.
 
-The font is Pillow's bundled scalable default (`ImageFont.load_default(size=...)`, Pillow >= 10.1):
-nothing is fetched from the network. Images are keyed by a digest of what they show, so a change of
-content means a new URL, and the rendered bytes are kept in the cache under that digest.
+The font is DejaVu Sans, kept in portfolio/fonts (its licence beside it): it draws accented Latin
+(é, ü, ł...), Greek, Cyrillic and more, where Pillow's bundled default font drew a box for every
+letter outside plain ASCII. Nothing is fetched from the network. Images are keyed by a digest of
+what they show, so a change of content means a new URL, and the rendered bytes are kept in the cache
+under that digest and the RENDERER below (a change of drawing renders every image again).
 """
 
 import io
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,11 +25,14 @@ ACCENT = (165, 180, 252)
 ACCENT_STRONG = (67, 56, 202)
 SUCCESS = (74, 222, 128)
 CACHE_SECONDS = 60 * 60 * 24 * 7
+FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
+# Part of every image's cache key and ETag: bump it when the drawing changes.
+RENDERER = "dejavu-1"
 
 
 @lru_cache(maxsize=16)
 def _font(size: int):
-    return ImageFont.load_default(size=size)
+    return ImageFont.truetype(str(FONT), size)
 
 
 def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:
@@ -135,6 +141,7 @@ def render_project_card(*, title: str, tier: str, metric: str, tags: list[str], 
 
 def cached_png(key: str, render) -> bytes:
     """The PNG under `key` (which includes the content digest), rendered once and then kept."""
+    key = f"{key}:{RENDERER}"
     data = cache.get(key)
     if data is None:
         data = render()

@@ -195,7 +195,7 @@ def project_readme(request, username, slug):
 
 def _png_response(request, viewer, data: bytes, version: str, *, shared: bool):
     response = HttpResponse(data, content_type="image/png")
-    response["ETag"] = f'"{version}"'
+    response["ETag"] = f'"{version}-{share_image.RENDERER}"'
     if shared and not viewer.is_authenticated and request.GET.get("v") == version:
         patch_cache_control(response, public=True, max_age=SHARE_IMAGE_MAX_AGE)
     elif shared and not viewer.is_authenticated:

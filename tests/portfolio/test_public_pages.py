@@ -290,3 +290,20 @@ def test_head_requests_work_for_link_preview_crawlers(client, ada):
         assert response.status_code == 200, url
         assert response.content == b""
     assert client.post("/u/ada/").status_code == 405
+
+
+def test_share_images_draw_accented_greek_and_cyrillic_letters():
+    """Names are not only ASCII: every letter of these draws its own glyph, not the font's
+    "missing" box (which Pillow's default font drew for é or ü)."""
+    from portfolio import share_image
+
+    font = share_image._font(40)
+    missing = bytes(font.getmask("\ue000"))  # a private-use code point: no font draws it
+    for letter in "éüßłŁçñøÉДжЯλΩέ":
+        glyph = bytes(font.getmask(letter))
+        assert glyph != missing, f"{letter!r} has no glyph"
+    assert len({bytes(font.getmask(letter)) for letter in "éüДλ"}) == 4
+    png = share_image.render_profile_card(
+        name="Łukasz Müller", headline="Ingénieur IA", username="lukasz", project_titles=[], project_count=0
+    )
+    assert Image.open(io.BytesIO(png)).size == (1200, 630)
