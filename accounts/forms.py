@@ -84,6 +84,12 @@ class HttpURLField(forms.URLField):
     default_error_messages = {"invalid": http_url_validator.message}
 
 
+class TimezoneForm(forms.Form):
+    """The dashboard's one-click offer to use the browser's time zone (an account that started on UTC)."""
+
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, error_messages={"invalid_choice": "Unknown time zone."})
+
+
 class SettingsForm(forms.ModelForm):
     """Profile, plan, public-page switches and the monthly email, on one page."""
 

@@ -20,11 +20,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts import services
-from accounts.forms import DeleteAccountForm, SettingsForm
+from accounts.forms import DeleteAccountForm, SettingsForm, TimezoneForm
 from accounts.models import User
 from config.cache import ROADMAP_SCOPE, cached_for_versions, dashboard_scope, user_scope
 from roadmap import selectors
@@ -55,7 +55,8 @@ def dashboard(request):
     }
     html = page["html"]
     for slot, value in slots.items():
-        html = html.replace(slot, value, 1)
+        # The CSRF token appears in every form of the page; the other slots once.
+        html = html.replace(slot, value, -1 if slot == page["csrf_slot"] else 1)
     return HttpResponse(html)
 
 
@@ -128,6 +129,23 @@ def settings_page(request):
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def timezone_update(request):
+    """The dashboard's offer to use the browser's time zone (shown to accounts on UTC, such as those
+    made with GitHub, which tells us no time zone)."""
+    form = TimezoneForm(request.POST)
+    if not form.is_valid():
+        message = "That time zone is unknown. Choose yours in the settings."
+        return render(
+            request, "errors/error.html", {"status": 400, "title": "Bad request", "message": message}, status=400
+        )
+    zone = form.cleaned_data["timezone"]
+    services.settings_update(user=request.user, changes={"timezone": zone})
+    messages.success(request, f"Your time zone is now {zone}: your days and plan dates follow it.")
+    return redirect("dashboard")
 
 
 @login_required

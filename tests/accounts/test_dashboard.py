@@ -247,3 +247,42 @@ def test_two_learners_never_see_each_others_dashboard(roadmap, owner, outsider):
         assert "Start with step 1" in theirs
         assert f"0 of {total}" in theirs
         assert "Nothing finished in the last 30 days." in theirs
+
+
+def test_an_account_on_utc_gets_the_time_zone_offer_on_its_cached_dashboard(roadmap, user):
+    """The offer (shown by site.js when the browser is elsewhere) is a form with its own CSRF token,
+    filled on a page from the cache too; it sets the zone and then goes away."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(reverse("dashboard"))
+    page = client.get(reverse("dashboard")).content.decode()
+    offer = re.search(
+        r'<form class="timezone-offer" method="post" action="([^"]+)"[^>]*hidden>(.*?)</form>', page, re.S
+    )
+    assert offer is not None
+    url, body = offer.groups()
+    assert url == reverse("settings_timezone")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    response = client.post(url, {"csrfmiddlewaretoken": token, "timezone": "Europe/Lisbon"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+    user.refresh_from_db()
+    assert user.timezone == "Europe/Lisbon"
+    after = client.get(reverse("dashboard")).content.decode()
+    assert "Your time zone is now Europe/Lisbon" in after
+    assert "timezone-offer" not in after
+
+
+def test_the_time_zone_offer_refuses_bad_input_and_strangers(client, user):
+    client.force_login(user)
+    response = client.post(reverse("settings_timezone"), {"timezone": "Mars/Olympus_Mons"})
+    assert response.status_code == 400
+    assert "That time zone is unknown" in response.content.decode()
+    assert client.post(reverse("settings_timezone"), {}).status_code == 400
+    assert client.get(reverse("settings_timezone")).status_code == 405
+    client.logout()
+    response = client.post(reverse("settings_timezone"), {"timezone": "Asia/Tokyo"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    user.refresh_from_db()
+    assert user.timezone == "UTC"

@@ -100,8 +100,11 @@ def _axe_violations(page, axe_script):
 def test_main_pages_have_no_wcag_21_aa_violations(site, live_server, browser, axe_script, owner, scheme):
     problems = {}
     for signed_in in (False, True):
-        # bypass_csp: axe is injected as an inline script, which the site's CSP (rightly) refuses.
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme, bypass_csp=True)
+        # bypass_csp: axe is injected as an inline script, which the site's CSP (rightly) refuses. A browser
+        # away from UTC, so that the dashboard shows its offer of the browser's time zone too.
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, color_scheme=scheme, bypass_csp=True, timezone_id="Europe/Berlin"
+        )
         if signed_in:
             _sign_in(context, live_server, owner)
         page = context.new_page()
