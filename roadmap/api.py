@@ -3,7 +3,6 @@
 Reads go through roadmap.selectors and writes through roadmap.services, as for the HTML pages.
 """
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -363,9 +362,7 @@ class ProgressBulk(LearnerOnly, generics.GenericAPIView):
                 "No such topic: " + ", ".join(str(items[index]["topic"]) for index in unknown) + ".",
                 fields={f"items.{index}.topic": ["No such topic."] for index in unknown},
             )
-        with transaction.atomic():
-            for item in items:
-                services.mark_topic(user=request.user, topic=topics[item["topic"]], status=item["state"])
+        services.mark_topics(user=request.user, changes=[(topics[item["topic"]], item["state"]) for item in items])
         results = list(selectors.topics_with_state(request.user).filter(pk__in=topics))
         return Response(BulkResultSerializer({"updated": len(results), "results": results}).data)
 

@@ -103,10 +103,10 @@ def _progress_changed(user) -> None:
 _MARK_SQL = """
     INSERT INTO {table} AS p
         (user_id, topic_id, status, note, note_html, started_at, completed_at, created_at, updated_at)
-    VALUES (%s, %s, %s, '', '', %s, %s, %s, %s)
+    VALUES {values}
     ON CONFLICT (user_id, topic_id) DO UPDATE SET
         status = EXCLUDED.status,
-        started_at = CASE WHEN EXCLUDED.status = %s THEN p.started_at
+        started_at = CASE WHEN EXCLUDED.status = %s THEN COALESCE(p.started_at, EXCLUDED.started_at)
                           ELSE COALESCE(p.started_at, EXCLUDED.updated_at) END,
         completed_at = CASE WHEN EXCLUDED.status IN (%s, %s) THEN COALESCE(p.completed_at, EXCLUDED.updated_at)
                             ELSE NULL END,
@@ -129,6 +129,8 @@ _MARK_AND_READ_SQL = (
     "WHERE user_id = %s AND topic_id <> %s AND status <> %s"
 )
 _ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
+_ROW = "(%s, %s, %s, '', '', %s, %s, %s, %s)"
+MARK_BATCH = 100
 
 
 def mark_topic(*, user, topic: Topic, status: str) -> TopicProgress:
@@ -149,6 +151,44 @@ def mark_topic_and_read(*, user, topic: Topic, status: str) -> tuple[TopicProgre
     return _mark(user, topic, status, read_states=True)
 
 
+def mark_topics(*, user, changes: list[tuple[Topic, str]]) -> int:
+    """Set a learner's state on many topics, in order: when a topic appears twice, the last state
+    wins, and it counts as started if any of its states did (as if marked one after the other).
+
+    Side effects: one statement for all the rows (created or updated as mark_topic does); a public
+    page showing progress goes stale (one bump for the batch). Returns how many topics were set.
+    """
+    Status = TopicProgress.Status
+    final: dict[int, str] = {}
+    started: set[int] = set()
+    for topic, status in changes:
+        if status not in Status.values:
+            raise ValueError(f"Unknown status {status!r}")
+        final[topic.pk] = status
+        if status != Status.NOT_STARTED:
+            started.add(topic.pk)
+    if not final:
+        return 0
+    connection = connections[TopicProgress.objects.db]
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(TopicProgress._meta.db_table)
+    rows = []
+    for topic_id, status in final.items():
+        finished = status in (Status.DONE, Status.SKIPPED)
+        rows.append([user.pk, topic_id, status, at if topic_id in started else None, at if finished else None, at, at])
+    # One statement per MARK_BATCH rows (SQLite may take no more than 999 parameters), all or nothing.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for start in range(0, len(rows), MARK_BATCH):
+            batch = rows[start : start + MARK_BATCH]
+            params = [value for row in batch for value in row]
+            cursor.execute(
+                _MARK_SQL.format(table=table, values=", ".join([_ROW] * len(batch))),
+                [*params, Status.NOT_STARTED, Status.DONE, Status.SKIPPED],
+            )
+    _progress_changed(user)
+    return len(final)
+
+
 def _mark(user, topic: Topic, status: str, *, read_states: bool):
     if status not in TopicProgress.Status.values:
         raise ValueError(f"Unknown status {status!r}")
@@ -160,7 +200,7 @@ def _mark(user, topic: Topic, status: str, *, read_states: bool):
     table = connection.ops.quote_name(TopicProgress._meta.db_table)
     params = [user.pk, topic.pk, status, None if status == Status.NOT_STARTED else at, at if finished else None, at, at]
     params += [Status.NOT_STARTED, Status.DONE, Status.SKIPPED]
-    sql = _MARK_SQL.format(table=table)
+    sql = _MARK_SQL.format(table=table, values=_ROW)
     in_one = read_states and connection.vendor == "postgresql"
     if in_one:
         asynchronous = settings.PROGRESS_ASYNC_COMMIT and not connection.in_atomic_block

@@ -4,7 +4,7 @@ import pytest
 
 from roadmap.models import Topic, TopicProgress
 from roadmap.selectors import next_topics, progress_for
-from roadmap.services import mark_topic, step_mark_done, step_reset, topic_note_set
+from roadmap.services import MARK_BATCH, mark_topic, mark_topics, step_mark_done, step_reset, topic_note_set
 from tests.factories import UserFactory, build_roadmap
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,52 @@ def test_next_topics_skip_finished_and_optional_topics(small):
         mark_topic(user=user, topic=topic, status="done")
     titles = [t.title for t in next_topics(user, small, limit=5)]
     assert titles == [first_step[3].title] + [t.title for t in _topics(small, 2)]
+
+
+def test_marking_many_topics_at_once_ends_as_marking_them_one_by_one(small):
+    """mark_topics (the bulk API's one statement) leaves the rows as the same marks made in order would:
+    the last state of a topic wins, and it keeps a start if any of its states started it."""
+    topics = list(Topic.objects.filter(step__roadmap=small).order_by("step__number", "order"))[:6]
+    a, b, c, d, e, f = topics
+    before = [(a, "done"), (b, "learning"), (c, "skipped")]
+    changes = [
+        (a, "learning"),  # done -> learning: completion cleared, start kept
+        (b, "done"),
+        (d, "done"),
+        (d, "not_started"),  # started, then back: the start stays, as one by one
+        (e, "skipped"),
+        (c, "not_started"),
+        (f, "not_started"),  # never started
+        (e, "done"),
+    ]
+    one_by_one, at_once = UserFactory(), UserFactory()
+    for user in (one_by_one, at_once):
+        for topic, status in before:
+            mark_topic(user=user, topic=topic, status=status)
+    for topic, status in changes:
+        mark_topic(user=one_by_one, topic=topic, status=status)
+    assert mark_topics(user=at_once, changes=changes) == 6
+
+    def rows(user):
+        return {
+            (row.topic_id, row.status, row.started_at is None, row.completed_at is None)
+            for row in TopicProgress.objects.filter(user=user)
+        }
+
+    assert rows(at_once) == rows(one_by_one)
+    assert (d.pk, "not_started", False, True) in rows(at_once)
+    assert (f.pk, "not_started", True, True) in rows(at_once)
+    assert progress_for(at_once, small).overall.done == progress_for(one_by_one, small).overall.done == 2
+
+
+def test_marking_more_topics_than_one_statement_takes(django_assert_max_num_queries):
+    roadmap = build_roadmap(steps_per_phase=2, topics_per_step=30)
+    topics = list(Topic.objects.filter(step__roadmap=roadmap))
+    assert len(topics) > MARK_BATCH
+    user = UserFactory()
+    with django_assert_max_num_queries(2 + (len(topics) - 1) // MARK_BATCH + 1):
+        assert mark_topics(user=user, changes=[(topic, "done") for topic in topics]) == len(topics)
+    assert TopicProgress.objects.filter(user=user, status="done", completed_at__isnull=False).count() == len(topics)
+    with pytest.raises(ValueError, match="Unknown status"):
+        mark_topics(user=user, changes=[(topics[0], "finished")])
+    assert mark_topics(user=user, changes=[]) == 0
