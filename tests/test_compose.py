@@ -178,3 +178,23 @@ def test_gunicorn_logs_json_through_the_projects_formatter():
     assert config["root"]["handlers"] == config["loggers"]["gunicorn.error"]["handlers"] == ["stdout"]
     # gunicorn's access log stays off: the application logs each request with its id.
     assert config["loggers"]["gunicorn.access"]["handlers"] == []
+
+
+def test_gunicorn_freezes_the_loaded_site_out_of_the_collectors_sight():
+    """post_worker_init is gunicorn's hook (a misspelt name would be ignored silently); it freezes
+    what the worker holds once the site is loaded."""
+    import gc
+    import runpy
+
+    from gunicorn.config import Config
+
+    namespace = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    config = Config()
+    config.set("post_worker_init", namespace["post_worker_init"])
+    assert config.post_worker_init is namespace["post_worker_init"]
+    before = gc.get_freeze_count()
+    try:
+        config.post_worker_init(None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
