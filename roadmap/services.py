@@ -151,6 +151,12 @@ def mark_topic_and_read(*, user, topic: Topic, status: str) -> tuple[TopicProgre
     return _mark(user, topic, status, read_states=True)
 
 
+def _row(user_id, topic_id, status: str, at, *, started: bool) -> list:
+    """The values of one row of _MARK_SQL: a start if the topic was started, a completion if finished."""
+    finished = status in (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED)
+    return [user_id, topic_id, status, at if started else None, at if finished else None, at, at]
+
+
 def mark_topics(*, user, changes: list[tuple[Topic, str]]) -> int:
     """Set a learner's state on many topics, in order: when a topic appears twice, the last state
     wins, and it counts as started if any of its states did (as if marked one after the other).
@@ -172,10 +178,7 @@ def mark_topics(*, user, changes: list[tuple[Topic, str]]) -> int:
     connection = connections[TopicProgress.objects.db]
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     table = connection.ops.quote_name(TopicProgress._meta.db_table)
-    rows = []
-    for topic_id, status in final.items():
-        finished = status in (Status.DONE, Status.SKIPPED)
-        rows.append([user.pk, topic_id, status, at if topic_id in started else None, at if finished else None, at, at])
+    rows = [_row(user.pk, topic_id, status, at, started=topic_id in started) for topic_id, status in final.items()]
     # One statement per MARK_BATCH rows (SQLite may take no more than 999 parameters), all or nothing.
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         for start in range(0, len(rows), MARK_BATCH):
@@ -194,11 +197,10 @@ def _mark(user, topic: Topic, status: str, *, read_states: bool):
         raise ValueError(f"Unknown status {status!r}")
     now = timezone.now()
     Status = TopicProgress.Status
-    finished = status in (Status.DONE, Status.SKIPPED)
     connection = connections[TopicProgress.objects.db]
     at = connection.ops.adapt_datetimefield_value(now)
     table = connection.ops.quote_name(TopicProgress._meta.db_table)
-    params = [user.pk, topic.pk, status, None if status == Status.NOT_STARTED else at, at if finished else None, at, at]
+    params = _row(user.pk, topic.pk, status, at, started=status != Status.NOT_STARTED)
     params += [Status.NOT_STARTED, Status.DONE, Status.SKIPPED]
     sql = _MARK_SQL.format(table=table, values=_ROW)
     in_one = read_states and connection.vendor == "postgresql"
