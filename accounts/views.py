@@ -27,6 +27,7 @@ from accounts import services
 from accounts.forms import DeleteAccountForm, SettingsForm, TimezoneForm
 from accounts.models import User
 from config.cache import ROADMAP_SCOPE, cached_for_versions, dashboard_scope, user_scope
+from config.views import error_page
 from roadmap import selectors
 
 
@@ -138,10 +139,7 @@ def timezone_update(request):
     made with GitHub, which tells us no time zone)."""
     form = TimezoneForm(request.POST)
     if not form.is_valid():
-        message = "That time zone is unknown. Choose yours in the settings."
-        return render(
-            request, "errors/error.html", {"status": 400, "title": "Bad request", "message": message}, status=400
-        )
+        return error_page(request, 400, "Bad request", "That time zone is unknown. Choose yours in the settings.")
     zone = form.cleaned_data["timezone"]
     services.settings_update(user=request.user, changes={"timezone": zone})
     messages.success(request, f"Your time zone is now {zone}: your days and plan dates follow it.")

@@ -68,7 +68,8 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-def _error(request, status, title, message):
+def error_page(request, status, title, message):
+    """An error page in the site's design (the handlers below, and views refusing bad input)."""
     return render(
         request,
         "errors/error.html",
@@ -78,25 +79,25 @@ def _error(request, status, title, message):
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, "Bad request", "We could not understand that request.")
+    return error_page(request, 400, "Bad request", "We could not understand that request.")
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "Not allowed", "You do not have permission to see this page.")
+    return error_page(request, 403, "Not allowed", "You do not have permission to see this page.")
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "Page not found", "There is nothing here. The link may be old or mistyped.")
+    return error_page(request, 404, "Page not found", "There is nothing here. The link may be old or mistyped.")
 
 
 def too_many_requests(request, exception=None):
     # django-allauth's rate limits answer through `handler429` in the root URLconf.
-    return _error(request, 429, "Too many requests", "Please wait a minute before trying again.")
+    return error_page(request, 429, "Too many requests", "Please wait a minute before trying again.")
 
 
 def csrf_failure(request, reason=""):
     # The reason stays in the log; the visitor gets advice instead of Django's internals.
-    return _error(
+    return error_page(
         request,
         403,
         "Form expired",

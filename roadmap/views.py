@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.cache import cache_anonymous_page
+from config.views import error_page
 from roadmap import selectors, services
 from roadmap.models import Topic, TopicProgress
 
@@ -163,7 +164,7 @@ def _progress_response(request, step, *, anchor, message="", started=None):
 def _bad_request(request, message):
     if _wants_json(request):
         return JsonResponse({"ok": False, "error": message}, status=400)
-    return render(request, "errors/error.html", {"status": 400, "title": "Bad request", "message": message}, status=400)
+    return error_page(request, 400, "Bad request", message)
 
 
 @login_required

@@ -3,6 +3,7 @@ mark a topic done -> the bars move -> the dashboard shows it. With JavaScript (i
 without it (POST + redirect back to the topic)."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from django.core import mail
@@ -170,25 +171,29 @@ def test_sign_up_sends_the_browsers_time_zone(live_server, browser):
         context.close()
 
 
-def _context_logged_in(browser, live_server, username, timezone_id):
+@contextmanager
+def _logged_in(browser, live_server, username, timezone_id):
+    """A verified learner on UTC, logged in through the form in a browser set to `timezone_id`."""
     from tests.factories import UserFactory
 
     user = UserFactory(username=username)
     user.emailaddress_set.create(email=user.email, verified=True, primary=True)
     context = browser.new_context(timezone_id=timezone_id)
-    page = context.new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard/")
-    return user, context, page
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/accounts/login/")
+        page.get_by_label("Username or email").fill(username)
+        page.get_by_label("Password").fill("correct horse battery staple")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/dashboard/")
+        yield user, page
+    finally:
+        context.close()
 
 
 def test_an_account_on_utc_is_offered_the_browsers_time_zone(loaded, live_server, browser):
     """A GitHub sign-up starts on UTC (GitHub tells no time zone): the dashboard offers the browser's."""
-    user, context, page = _context_logged_in(browser, live_server, "fromgithub", "Asia/Tokyo")
-    try:
+    with _logged_in(browser, live_server, "fromgithub", "Asia/Tokyo") as (user, page):
         offer = page.locator("form[data-timezone-offer]")
         expect(offer).to_be_visible()
         expect(offer).to_contain_text("your browser is in Asia/Tokyo")
@@ -198,13 +203,10 @@ def test_an_account_on_utc_is_offered_the_browsers_time_zone(loaded, live_server
         expect(page.locator("form[data-timezone-offer]")).to_have_count(0)
         user.refresh_from_db()
         assert user.timezone == "Asia/Tokyo"
-    finally:
-        context.close()
 
 
 def test_keeping_utc_hides_the_offer_in_this_browser(loaded, live_server, browser):
-    user, context, page = _context_logged_in(browser, live_server, "likesutc", "America/Sao_Paulo")
-    try:
+    with _logged_in(browser, live_server, "likesutc", "America/Sao_Paulo") as (user, page):
         expect(page.locator("form[data-timezone-offer]")).to_be_visible()
         page.get_by_role("button", name="Keep UTC").click()
         expect(page.locator("form[data-timezone-offer]")).to_be_hidden()
@@ -212,14 +214,9 @@ def test_keeping_utc_hides_the_offer_in_this_browser(loaded, live_server, browse
         expect(page.locator("form[data-timezone-offer]")).to_be_hidden()
         user.refresh_from_db()
         assert user.timezone == "UTC"
-    finally:
-        context.close()
 
 
 def test_a_browser_on_utc_sees_no_offer(loaded, live_server, browser):
-    _, context, page = _context_logged_in(browser, live_server, "onutc", "UTC")
-    try:
+    with _logged_in(browser, live_server, "onutc", "UTC") as (_, page):
         assert page.locator("h1").inner_text().startswith("Hi")
         expect(page.locator("form[data-timezone-offer]")).to_be_hidden()
-    finally:
-        context.close()
