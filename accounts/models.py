@@ -167,11 +167,23 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The learner's time zone (UTC when unset or unknown): their days, plan dates and activity."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def today(self, *, now=None):
+        """Today's date where the learner lives."""
+        return timezone.localdate(now or timezone.now(), self.zone)
+
+    @property
     def plan_start(self):
         """The plan's first day: the chosen date, or the day the account was created."""
         if self.plan_start_date:
             return self.plan_start_date
-        return timezone.localdate(self.date_joined, zoneinfo.ZoneInfo(self.timezone or "UTC"))
+        return timezone.localdate(self.date_joined, self.zone)
 
     def get_absolute_url(self):
         return reverse("portfolio:public_profile", kwargs={"username": self.username})

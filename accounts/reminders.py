@@ -8,7 +8,6 @@ writes (claiming a delivery, sending it, unsubscribing) live in `accounts.remind
 
 import re
 import textwrap
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -23,8 +22,11 @@ from django.utils import timezone
 
 from accounts.models import ReminderDelivery, User
 from accounts.unsubscribe import make_token
+from portfolio.metrics import PROJECTS_NEEDED
+from portfolio.selectors import portfolio_metrics, portfolio_metrics_for
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Release, RoadmapChange, TopicProgress
+from roadmap.plan import plan_phases, plan_status
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")
 
@@ -270,7 +272,7 @@ def _previous_reminder_at(user, period: str) -> datetime | None:
 
 def _local_bounds(user, start: date, end: date) -> tuple[datetime, datetime]:
     """[start, end) as moments: midnights in the learner's time zone."""
-    tz = zoneinfo.ZoneInfo(user.timezone or "UTC")
+    tz = user.zone
     return (
         datetime.combine(start, datetime.min.time(), tzinfo=tz),
         datetime.combine(end, datetime.min.time(), tzinfo=tz),
@@ -337,8 +339,6 @@ class ReminderBatch:
 
 
 def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
-    from portfolio.selectors import portfolio_metrics_for
-
     batch = ReminderBatch(period=period, links=site_links(roadmap))
     month_start = _month_start(period)
     batch.completed = _completed_for_users(users, previous_month_start(month_start), month_start)
@@ -358,7 +358,7 @@ def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
     user_ids = [user.pk for user in users]
     batch.progress = roadmap_selectors.progress_for_users(user_ids, roadmap)
     batch.topics = roadmap_selectors.topics_by_id(roadmap)
-    batch.phases = roadmap_selectors.plan_phases(roadmap)
+    batch.phases = plan_phases(roadmap)
     batch.portfolio = portfolio_metrics_for(user_ids)
     since = min(batch.previous.get(u.pk) or _first_since(u, period) for u in users)
     rows = list(
@@ -378,9 +378,6 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     """Everything the monthly email says to `user` for `period`, computed by the dashboard's own
     selectors. About a dozen queries, whatever the amount of content or progress; none for a user of
     `batch` (reminder_batch has read it all)."""
-    from accounts.selectors import PROJECTS_NEEDED
-    from portfolio.selectors import portfolio_metrics
-
     roadmap = roadmap or roadmap_selectors.default_roadmap()
     # A batch holds everything about its own users; a user outside it (or no batch) is read alone.
     batch = batch if batch is not None and user.pk in batch.completed else None
@@ -419,9 +416,7 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     )
     context["changes_count"] = changes.total + len(changes.releases)
     context["progress"] = progress.overall
-    context["plan"] = roadmap_selectors.plan_status(
-        user, roadmap, progress=progress, phases=batch.phases if shared else None
-    )
+    context["plan"] = plan_status(user, roadmap, progress=progress, phases=batch.phases if shared else None)
     step_urls = batch.step_urls if shared else {}
     context["next_topics"] = []
     for topic in roadmap_selectors.next_topics(

@@ -1,131 +1,23 @@
 """Reads about one learner: success metrics, activity, and everything we hold about them (export)."""
 
-import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.models import ApiToken, ReminderDelivery, User
+from portfolio.metrics import success_metrics
+from portfolio.selectors import projects_for_export
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Roadmap, TopicProgress
+from roadmap.plan import plan_status
 
-# The steps whose depth counts as a specialisation, and how deep counts as "proficient".
-SPECIALISATION_STEPS = ("nlp", "computer-vision", "generative-ai")
-PROFICIENT_PERCENT = 80
-SPECIALISATIONS_NEEDED = 2
-PROJECTS_NEEDED = 5
-MLOPS_STEP = "mlops"
 EXPORT_FORMAT_VERSION = 1
-
-
-@dataclass
-class SuccessMetric:
-    slug: str
-    title: str
-    achieved: bool
-    detail: str
-    description: str = ""
-
-
-def _portfolio_call(name: str, user, default):
-    """Call a portfolio selector if the portfolio app provides it; `default` until it does."""
-    try:
-        from portfolio import selectors as portfolio_selectors
-
-        function = getattr(portfolio_selectors, name)
-    except (ImportError, AttributeError):
-        return default
-    return function(user)
-
-
-def portfolio_metrics(user) -> dict:
-    """{"published_projects": int, "live_demo_projects": int} from the portfolio app (zeros without it)."""
-    metrics = {"published_projects": 0, "live_demo_projects": 0}
-    metrics.update(_portfolio_call("portfolio_metrics", user, {}) or {})
-    return metrics
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def success_metrics(user, roadmap: Roadmap, *, progress=None) -> list[SuccessMetric]:
-    """The roadmap's success metrics (guide["success_metrics"]), each computed for this learner.
-
-    - projects: at least 5 published portfolio projects;
-    - specializations: at least 80% of two of the NLP, Computer Vision and Generative AI steps;
-    - production-deployment: a published project with a live demo URL;
-    - github-profile: a GitHub username in the profile, or a connected GitHub account;
-    - mlops: at least 80% of the MLOps step.
-    Metrics the guide lists but we cannot compute are shown as not achieved, with no detail.
-    """
-    progress = progress or roadmap_selectors.progress_for(user, roadmap)
-    steps = {step.slug: step for step in roadmap.steps.all()}
-    portfolio = portfolio_metrics(user)
-
-    def step_percent(slug):
-        step = steps.get(slug)
-        return (step, progress.step(step.pk).percent) if step else (None, 0)
-
-    computed = {}
-    published = portfolio["published_projects"]
-    computed["projects"] = (
-        published >= PROJECTS_NEEDED,
-        f"{_plural(published, 'published project')} of {PROJECTS_NEEDED}",
-    )
-
-    parts, proficient = [], 0
-    for slug in SPECIALISATION_STEPS:
-        step, percent = step_percent(slug)
-        if step is not None:
-            parts.append(f"{step.title} {percent}%")
-            proficient += percent >= PROFICIENT_PERCENT
-    computed["specializations"] = (
-        proficient >= SPECIALISATIONS_NEEDED,
-        f"{proficient} of {SPECIALISATIONS_NEEDED} at {PROFICIENT_PERCENT}%+ ({', '.join(parts)})",
-    )
-
-    live = portfolio["live_demo_projects"]
-    computed["production-deployment"] = (
-        live >= 1,
-        f"{_plural(live, 'published project')} with a live demo" if live else "Publish a project with a live demo URL",
-    )
-
-    github_linked = bool(user.github_username) or has_github_account(user)
-    computed["github-profile"] = (
-        github_linked,
-        f"github.com/{user.github_username}"
-        if user.github_username
-        else ("GitHub account connected" if github_linked else "Add your GitHub username in settings"),
-    )
-
-    step, percent = step_percent(MLOPS_STEP)
-    computed["mlops"] = (
-        percent >= PROFICIENT_PERCENT,
-        f"{step.title if step else 'MLOps'}: {percent}% (needs {PROFICIENT_PERCENT}%)",
-    )
-
-    result = []
-    for metric in roadmap.guide.get("success_metrics", []):
-        achieved, detail = computed.get(metric.get("slug"), (False, ""))
-        result.append(
-            SuccessMetric(
-                slug=metric.get("slug", ""),
-                title=metric.get("title", ""),
-                achieved=achieved,
-                detail=detail,
-                description=metric.get("description", ""),
-            )
-        )
-    return result
-
-
-def has_github_account(user) -> bool:
-    from allauth.socialaccount.models import SocialAccount
-
-    return SocialAccount.objects.filter(user=user, provider="github").exists()
 
 
 def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
@@ -137,7 +29,7 @@ def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
         "progress": progress,
         "started": bool(progress.status),
         "phases": roadmap_selectors.phases_with_steps(roadmap),
-        "plan": roadmap_selectors.plan_status(user, roadmap, today=today, progress=progress),
+        "plan": plan_status(user, roadmap, today=today, progress=progress),
         "next_topics": roadmap_selectors.next_topics(user, roadmap, progress=progress),
         "activity": activity(user, today=today),
         "recent": recent_completions(user, roadmap),
@@ -148,17 +40,10 @@ def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
 # --- activity ---------------------------------------------------------------------------------
 
 
-def _tz(user):
-    try:
-        return zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def completions_by_day(user, *, since: date, until: date) -> Counter:
     """How many topics the learner completed (done or skipped) on each day from `since` to `until`
     inclusive, the days counted in the learner's own time zone. One query."""
-    tz = _tz(user)
+    tz = user.zone
     # A day in the learner's zone can start up to 14 hours before or after UTC midnight: widen, then cut.
     start = datetime.combine(since, time.min, tzinfo=tz)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz)
@@ -183,7 +68,7 @@ class HeatmapDay:
 
     @property
     def title(self) -> str:
-        return f"{self.day:%a %-d %b %Y}: {_plural(self.count, 'topic')}"
+        return f"{self.day:%a %-d %b %Y}: {self.count} topic{pluralize(self.count)}"
 
     @property
     def label(self) -> str:
@@ -195,7 +80,7 @@ def activity(user, *, today: date | None = None) -> dict:
     """The dashboard's activity block, in the learner's time zone: topics completed in the last 30 days,
     and a 12-month heatmap as weeks (columns, Monday first) of 7 HeatmapDays each (also flat, as
     `days`), with `week_labels`: the month label of each week column. One query."""
-    today = today or roadmap_selectors.user_today(user)
+    today = today or user.today()
     first = today - timedelta(days=364)
     counts = completions_by_day(user, since=first, until=today)
     month_ago = today - timedelta(days=29)
@@ -253,10 +138,6 @@ def user_export(user: User) -> dict:
     """Everything we hold about the user, as one JSON-serialisable dict: profile, plan and switches,
     email addresses, connected accounts, two-factor methods (types only, no secrets), progress with
     notes, portfolio projects, reminder history and API token names (never keys or hashes)."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from allauth.socialaccount.models import SocialAccount
-
     progress = (
         TopicProgress.objects.filter(user=user)
         .select_related("topic__step__roadmap")
@@ -331,7 +212,7 @@ def user_export(user: User) -> dict:
             }
             for row in progress
         ],
-        "projects": list(_portfolio_call("projects_for_export", user, [])),
+        "projects": projects_for_export(user),
         "api_tokens": [
             {"name": token.name, "created_at": _iso(token.created_at), "last_used_at": _iso(token.last_used_at)}
             for token in ApiToken.objects.filter(user=user).order_by("created_at")

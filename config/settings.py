@@ -7,6 +7,7 @@ hosts a production deployment must provide.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -66,11 +67,8 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Headers for every page, including those the page cache below answers without the rest.
-    # django-csp's CSPMiddleware, building its header once (config/middleware.py).
-    "config.middleware.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,29 +105,47 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that needs no round trip (config/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis holds two things with different rules, kept apart: the cache (may be emptied or evicted at any
+# time) and the Celery broker (must never lose a key). REDIS_URL gives both a default: the broker on
+# its database, the cache on the next one. Production runs them as two servers (docker-compose.yml).
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+
+
+def _next_database(url: str) -> str:
+    """The same Redis server, one database number up (redis://h:6379/0 -> redis://h:6379/1)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+
+
+CACHE_URL = env.str("CACHE_URL", default=_next_database(REDIS_URL) if REDIS_URL else "")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+if CACHE_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, reusing one client per connection pool (config/cache_backends.py).
-            "BACKEND": "config.cache_backends.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="roadmap"),
+            "OPTIONS": {
+                # The cache is a cache: with Redis down, reads miss and writes are dropped (logged),
+                # and the site answers from the database until Redis is back.
+                "IGNORE_EXCEPTIONS": True,
+                "LOG_IGNORED_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOGGER = "config.cache"
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's backends, reading the signed-in user with a precompiled query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -192,10 +208,9 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <hello@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Celery: Redis is the broker when configured; otherwise tasks run in-process.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery: Redis is the broker when configured (CELERY_BROKER_URL above); otherwise tasks run in-process.
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -319,7 +334,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Sessions are read from Redis when there is one (written through to the database, which stays the
 # record): a signed-in page does not pay a database query for its session.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
 # Flash messages live in a signed cookie: `{% if messages %}` on a page never loads the session, so
 # anonymous pages stay cacheable and free of Set-Cookie / Vary: Cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -345,14 +360,6 @@ CONTENT_SECURITY_POLICY = {
 
 # Anonymous pages served from the cache (config/cache.py) live at most this long between changes.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
-# Each process also keeps the pages it served for this long without asking Redis; a content change
-# reaches the other processes within it (0: always ask Redis).
-PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=1.0)
-
-# A progress update (the step page's checkboxes) commits without waiting for PostgreSQL's WAL to reach
-# the disk: if the database server crashed, the ticks of its last fraction of a second could be lost
-# (roadmap/services.py). False makes them wait like every other write.
-PROGRESS_ASYNC_COMMIT = env.bool("PROGRESS_ASYNC_COMMIT", default=True)
 
 # Logs: one JSON object per line on stdout, each with the request id (config/logging.py); plain
 # text lines by default while developing (LOG_FORMAT=json|text overrides).

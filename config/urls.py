@@ -12,7 +12,7 @@ from config.sitemaps import SITEMAPS
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
-handler429 = "accounts.views.too_many_requests"
+handler429 = "config.views.too_many_requests"
 handler500 = "config.views.server_error"
 
 admin.site.site_header = f"{settings.SITE_NAME} admin"

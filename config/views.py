@@ -33,9 +33,11 @@ def _check_broker():
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness and readiness: 200 when every configured dependency answers, 503 naming failures."""
+    """Liveness and readiness. 503 naming what failed when the database or the broker does not
+    answer; a cache that does not answer is reported ("degraded", still 200): the site serves from the
+    database without it, so a load balancer must not take every web process out for it."""
     checks = {"database": _check_database, "cache": _check_cache}
-    if settings.REDIS_URL:
+    if settings.CELERY_BROKER_URL != "memory://":
         checks["broker"] = _check_broker
     results, failed = {}, []
     for name, check in checks.items():
@@ -46,10 +48,11 @@ def healthz(request):
             failed.append(name)
         else:
             results[name] = "ok"
-    body = {"status": "error" if failed else "ok", "checks": results}
+    fatal = [name for name in failed if name != "cache"]
+    body = {"status": "error" if fatal else ("degraded" if failed else "ok"), "checks": results}
     if failed:
         body["failed"] = failed
-    return JsonResponse(body, status=503 if failed else 200)
+    return JsonResponse(body, status=503 if fatal else 200)
 
 
 @require_GET
@@ -92,7 +95,9 @@ def page_not_found(request, exception=None):
 
 def too_many_requests(request, exception=None):
     # django-allauth's rate limits answer through `handler429` in the root URLconf.
-    return error_page(request, 429, "Too many requests", "Please wait a minute before trying again.")
+    response = error_page(request, 429, "Too many requests", "Please wait a minute before trying again.")
+    response["Retry-After"] = "60"
+    return response
 
 
 def csrf_failure(request, reason=""):

@@ -64,7 +64,6 @@ class ProjectAdmin(admin.ModelAdmin):
         obj.overview_html = render_markdown(obj.overview)
         obj.deployment_html = render_markdown(obj.deployment)
         super().save_model(request, obj, form, change)
-        services.invalidate_portfolio_pages(obj.owner)
 
     @admin.action(description="Hide the selected projects")
     def hide_projects(self, request, queryset):

@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.cache import bump_user_pages
+from config.cache import bump, user_scope
 from portfolio import selectors
 from portfolio.models import (
     RESERVED_PROJECT_SLUGS,
@@ -158,18 +158,11 @@ def _save(project: Project):
 
 
 def _after_change(project: Project, *, skills_changed=False):
-    """Refresh the share image digest and let cached public pages go."""
+    """Refresh the share image digest. (Cached public pages follow the project's save: signals.py.)"""
     version = selectors.project_share_version(project)
     if version != project.share_image_version:
         project.share_image_version = version
         Project.objects.filter(pk=project.pk).update(share_image_version=version)
-    invalidate_portfolio_pages(project.owner)
-
-
-def invalidate_portfolio_pages(user):
-    """Make cached copies of the user's public pages stale (config.cache bumps their version now and
-    again after commit). Browsers and proxies revalidate anonymous copies (`no-cache`)."""
-    bump_user_pages(user.username)
 
 
 # --- projects ---------------------------------------------------------------------------------
@@ -237,9 +230,7 @@ def project_unpublish(*, project: Project) -> Project:
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
     """Delete the project for good, with its reports. Invalidates cached pages."""
-    owner = project.owner
     project.delete()
-    invalidate_portfolio_pages(owner)
 
 
 @transaction.atomic
@@ -273,7 +264,8 @@ def project_reorder(*, owner, ordered_ids: list[int]) -> None:
     for position, pk in enumerate(order):
         projects[pk].position = position
     Project.objects.bulk_update(projects.values(), ["position"])
-    invalidate_portfolio_pages(owner)
+    # A bulk update sends no signals: the owner's pages show the new order.
+    bump(user_scope(owner.username))
 
 
 @transaction.atomic
@@ -345,7 +337,6 @@ def project_hide(*, project: Project, reason: str) -> Project:
     """Hide a project from everyone but its owner (who sees `reason`) and staff."""
     project.hidden, project.hidden_reason = True, reason[:300]
     project.save(update_fields=["hidden", "hidden_reason", "updated_at"])
-    invalidate_portfolio_pages(project.owner)
     return project
 
 
@@ -353,7 +344,6 @@ def project_hide(*, project: Project, reason: str) -> Project:
 def project_unhide(*, project: Project) -> Project:
     project.hidden, project.hidden_reason = False, ""
     project.save(update_fields=["hidden", "hidden_reason", "updated_at"])
-    invalidate_portfolio_pages(project.owner)
     return project
 
 
@@ -362,15 +352,6 @@ def portfolio_page_hide(*, user, reason: str):
     """Hide a user's whole public page (and all their projects) from everyone but them and staff."""
     user.page_hidden, user.page_hidden_reason = True, reason[:300]
     user.save(update_fields=["page_hidden", "page_hidden_reason"])
-    invalidate_portfolio_pages(user)
-    return user
-
-
-@transaction.atomic
-def portfolio_page_unhide(*, user):
-    user.page_hidden, user.page_hidden_reason = False, ""
-    user.save(update_fields=["page_hidden", "page_hidden_reason"])
-    invalidate_portfolio_pages(user)
     return user
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
 from portfolio import selectors, services, share_image
 from portfolio.forms import FeatureFormSet, ProjectForm, ReportForm, ResultFormSet, rows_from
+from portfolio.metrics import success_metrics
 from portfolio.models import Project
 from roadmap import selectors as roadmap_selectors
 from roadmap.markdown import render_markdown
@@ -106,7 +107,7 @@ def public_profile(request, username):
                 progress=progress,
                 phase_progress=[(phase, progress.phase(phase.pk)) for phase in phases],
             )
-            context["success_metrics"] = _success_metrics(user, roadmap, progress)
+            context["success_metrics"] = success_metrics(user, roadmap, progress=progress)
     same_as = [u for u in (user.website_url, user.linkedin_url) if u]
     if user.github_username:
         same_as.append(f"https://github.com/{user.github_username}")
@@ -127,15 +128,6 @@ def public_profile(request, username):
         }
     )
     return _cacheable(render(request, "portfolio/public_profile.html", context), viewer)
-
-
-def _success_metrics(user, roadmap, progress):
-    """The accounts app's success metrics, when it provides them."""
-    try:
-        from accounts.selectors import success_metrics
-    except ImportError:
-        return None
-    return success_metrics(user, roadmap, progress=progress)
 
 
 @require_safe

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from config.api import NotFound
 from roadmap import selectors, services
 from roadmap.models import Phase, Resource, Roadmap, Step, StepTool, Topic
+from roadmap.plan import plan_status
 from roadmap.serializers import (
     ID_MAX,
     BulkResultSerializer,
@@ -269,7 +270,7 @@ class ProgressSummary(LearnerOnly, generics.GenericAPIView):
 
         data = {
             "roadmap": roadmap.slug,
-            "plan": selectors.plan_status(request.user, roadmap, progress=progress),
+            "plan": plan_status(request.user, roadmap, progress=progress),
             "overall": counts(progress.overall),
             "phases": [
                 {

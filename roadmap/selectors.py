@@ -1,21 +1,12 @@
 """Reads of roadmap content and progress. Each returns in a fixed number of queries, whatever the
 amount of content or progress."""
 
-import calendar
-import copy
-import math
-import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from django.db.models import Count, F, FilteredRelation, Prefetch, Q, TextField, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from config.cache import ROADMAP_SCOPE, process_memo
-from config.db import ANY_ID, CompiledQuery
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -39,13 +30,7 @@ def roadmap_get_published(slug: str) -> Roadmap:
 
 
 def default_roadmap() -> Roadmap | None:
-    """The roadmap the site is about: "ai-engineer" when published, else the first published one.
-    Memoised per process while the roadmap version stays the same (no query on most requests)."""
-    roadmap = process_memo(ROADMAP_SCOPE, "default-roadmap", _default_roadmap)
-    return copy.copy(roadmap) if roadmap is not None else None
-
-
-def _default_roadmap() -> Roadmap | None:
+    """The roadmap the site is about: "ai-engineer" when published, else the first published one."""
     return Roadmap.objects.published().filter(slug="ai-engineer").first() or Roadmap.objects.published().first()
 
 
@@ -197,16 +182,11 @@ TOPIC_ROADMAP_ORDER = ("step__phase__order", "step__phase__start_month", "step__
 
 
 def topics_in_order(roadmap: Roadmap) -> list[tuple]:
-    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). One query,
-    memoised per process while the roadmap version stays the same. Read-only: the list is shared."""
-    return process_memo(
-        ROADMAP_SCOPE,
-        f"topics-in-order:{roadmap.pk}",
-        lambda: list(
-            Topic.objects.filter(step__roadmap=roadmap)
-            .order_by(*TOPIC_ROADMAP_ORDER)
-            .values_list("id", "step_id", "step__phase_id", "step__optional")
-        ),
+    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). One query."""
+    return list(
+        Topic.objects.filter(step__roadmap=roadmap)
+        .order_by(*TOPIC_ROADMAP_ORDER)
+        .values_list("id", "step_id", "step__phase_id", "step__optional")
     )
 
 
@@ -229,34 +209,21 @@ def progress_from(order: list[tuple], status: dict) -> RoadmapProgress:
     return progress
 
 
-# (topic id, state) of a learner's started topics; compiled once, as it runs on every progress update.
-_started_topics = CompiledQuery(
-    TopicProgress,
-    lambda user_id: (
-        TopicProgress.objects.filter(user_id=user_id)
-        .exclude(status=TopicProgress.Status.NOT_STARTED)
-        .values_list("topic_id", "status")
-    ),
-    (ANY_ID,),
-)
-
-
 def started_topics(user) -> list[tuple[int, str]]:
     """(topic id, state) of every topic the learner has started, in any roadmap: one query, with no
     join (a learner has a few hundred rows at most)."""
-    return _started_topics.rows(user.pk)
+    rows = TopicProgress.objects.filter(user=user).exclude(status=TopicProgress.Status.NOT_STARTED)
+    return list(rows.values_list("topic_id", "status"))
 
 
-def progress_for(user, roadmap: Roadmap, *, started: list[tuple[int, str]] | None = None) -> RoadmapProgress:
-    """The learner's progress through the roadmap: one query (the roadmap's topic order is memoised),
-    none if the caller has the learner's `started` topics already (see started_topics). Anonymous
-    users have none."""
+def progress_for(user, roadmap: Roadmap) -> RoadmapProgress:
+    """The learner's progress through the roadmap: two queries (the topic order, the learner's
+    states); anonymous users have none."""
     order = topics_in_order(roadmap)
     status = {}
     if user is not None and user.is_authenticated:
-        rows = started_topics(user) if started is None else started
         ids = {row[0] for row in order}
-        status = {topic_id: state for topic_id, state in rows if topic_id in ids}
+        status = {topic_id: state for topic_id, state in started_topics(user) if topic_id in ids}
     return progress_from(order, status)
 
 
@@ -316,6 +283,24 @@ def notes_for_step(user, step: Step) -> dict:
     return {row.topic_id: row for row in rows.only("id", "topic_id", "note", "note_html", "status")}
 
 
+def topic_get_published(slug: str, step_slug: str, topic_slug: str) -> Topic:
+    """A topic of a published roadmap, by slugs, with its step, phase and roadmap; or 404. One query."""
+    return get_object_or_404(
+        Topic.objects.select_related("step__phase", "step__roadmap"),
+        step__roadmap__published=True,
+        step__roadmap__slug=slug,
+        step__slug=step_slug,
+        slug=topic_slug,
+    )
+
+
+def step_get_published(slug: str, step_slug: str) -> Step:
+    """A step of a published roadmap, by slugs, with its phase and roadmap; or 404. One query."""
+    return get_object_or_404(
+        Step.objects.select_related("phase", "roadmap"), roadmap__published=True, roadmap__slug=slug, slug=step_slug
+    )
+
+
 def topic_get(roadmap: Roadmap, step_slug: str, topic_slug: str) -> Topic:
     """A topic of a published roadmap's step, by slugs, or 404."""
     topic = get_object_or_404(
@@ -323,316 +308,6 @@ def topic_get(roadmap: Roadmap, step_slug: str, topic_slug: str) -> Topic:
     )
     topic.step.roadmap = roadmap
     return topic
-
-
-# --- the outline: what the progress views read of a roadmap on every request -----------------------
-
-# What the progress views and services use of a step and a topic (not their texts, nor the guide).
-_OUTLINE_STEP_FIELDS = ("slug", "number", "title", "optional", "roadmap_id", "phase__slug")
-_OUTLINE_TOPIC_FIELDS = ("slug", "title", "order", "step_id")
-
-
-@dataclass
-class RoadmapOutline:
-    """A published roadmap's steps and topics by slug, with the few columns the progress views use.
-    Read-only: one copy per process is shared by its requests (see roadmap_outline)."""
-
-    roadmap: Roadmap
-    steps: dict  # step slug -> Step, with its phase and roadmap
-    topics: dict  # (step slug, topic slug) -> Topic, with its step
-    step_topics: dict  # step id -> [(topic id, topic slug)] in the step's order
-
-
-def roadmap_outline(slug: str, *, fresh: bool = False) -> RoadmapOutline | None:
-    """The outline of the published roadmap `slug` (None if there is none), in three queries, memoised
-    per process while the roadmap version stays the same (any content save bumps it). `fresh` checks
-    the version in the shared cache rather than this process's copy of it (up to a second old): for
-    writes, which must not act on a topic that has just been removed."""
-    return process_memo(ROADMAP_SCOPE, f"outline:{slug}", lambda: _outline(slug), fresh=fresh)
-
-
-def _outline(slug: str) -> RoadmapOutline | None:
-    roadmap = Roadmap.objects.published().filter(slug=slug).first()
-    if roadmap is None:
-        return None
-    steps = {}
-    for step in Step.objects.filter(roadmap=roadmap).select_related("phase").only(*_OUTLINE_STEP_FIELDS):
-        step.roadmap = roadmap
-        steps[step.pk] = step
-    outline = RoadmapOutline(roadmap=roadmap, steps={s.slug: s for s in steps.values()}, topics={}, step_topics={})
-    topics = Topic.objects.filter(step__roadmap=roadmap).order_by(*TOPIC_ROADMAP_ORDER).only(*_OUTLINE_TOPIC_FIELDS)
-    for topic in topics:
-        topic.step = steps[topic.step_id]
-        outline.topics[(topic.step.slug, topic.slug)] = topic
-        outline.step_topics.setdefault(topic.step_id, []).append((topic.pk, topic.slug))
-    return outline
-
-
-def topic_get_published(slug: str, step_slug: str, topic_slug: str) -> Topic:
-    """A topic of a published roadmap, by slugs, with its step, phase and roadmap; or 404. For the
-    progress views, which need no more of the step: from the outline, so no query on most requests.
-    The outline may be up to a second old (PAGE_CACHE_LOCAL_SECONDS): a write to a topic deleted
-    meanwhile fails with Topic.DoesNotExist (see services.mark_topic). Read-only (shared)."""
-    outline = roadmap_outline(slug)
-    topic = outline.topics.get((step_slug, topic_slug)) if outline is not None else None
-    if topic is None:
-        raise Http404("No such topic.")
-    return topic
-
-
-def step_get_published(slug: str, step_slug: str) -> Step:
-    """A step of a published roadmap, by slugs, with its phase and roadmap; or 404. For the progress
-    views (step_get also fetches everything the step's page shows). Read-only (shared)."""
-    outline = roadmap_outline(slug, fresh=True)
-    step = outline.steps.get(step_slug) if outline is not None else None
-    if step is None:
-        raise Http404("No such step.")
-    return step
-
-
-def step_topic_slugs(step: Step) -> list[tuple[int, str]]:
-    """[(topic id, slug)] of a published step's topics in order, from the outline."""
-    outline = roadmap_outline(step.roadmap.slug)
-    if outline is not None and step.pk in outline.step_topics:
-        return outline.step_topics[step.pk]
-    return list(step.topics.order_by("order", "id").values_list("id", "slug"))
-
-
-def recent_changes(roadmap: Roadmap, limit: int = 5) -> list[RoadmapChange]:
-    return list(changes_for(roadmap)[:limit])
-
-
-# --- the 12-month plan ------------------------------------------------------------------------
-
-PLAN_STATES = ("not_started", "on_track", "ahead", "behind", "finished")
-# Within this many whole weeks of the plan, a learner is "on track".
-ON_TRACK_WEEKS = 1
-# A projected finish date needs at least this many days of pace to go on.
-PACE_MIN_DAYS = 14
-
-
-@dataclass
-class PlanStatus:
-    """Where the 12-month plan says a learner should be, against where their progress says they are.
-
-    Percentages count required topics only. `weeks_delta` is positive when ahead, negative when behind.
-    `plan_position` and `progress_position` place "now" and "your progress" on the plan's timeline as
-    percentages of its length (for drawing both on the four phases).
-    """
-
-    start_date: date
-    today: date
-    plan_month: int
-    expected_phase: Phase | None
-    actual_phase: Phase | None
-    expected_percent: int
-    actual_percent: int
-    weeks_delta: int
-    state: str
-    projected_finish: date | None
-    summary: str
-    plan_months: int = 12
-    plan_end: date | None = None
-    plan_position: int = 0
-    progress_position: int = 0
-    phases: list = field(default_factory=list)
-
-
-def user_today(user, *, now=None) -> date:
-    """Today's date where the learner lives (their time zone setting; UTC when unset or unknown)."""
-    now = now or timezone.now()
-    try:
-        tz = zoneinfo.ZoneInfo(getattr(user, "timezone", "") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    return timezone.localdate(now, tz)
-
-
-def _add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months later, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _elapsed_months(start: date, today: date) -> float:
-    """Calendar months from `start` to `today` as a fraction (2.5 = two months and half of the third)."""
-    if today <= start:
-        return 0.0
-    whole = (today.year - start.year) * 12 + today.month - start.month
-    if _add_months(start, whole) > today:
-        whole -= 1
-    month_start, month_end = _add_months(start, whole), _add_months(start, whole + 1)
-    return whole + (today - month_start).days / (month_end - month_start).days
-
-
-def _date_at(start: date, months: float) -> date:
-    """The calendar date `months` (fractional) after `start`; the inverse of _elapsed_months."""
-    whole = math.floor(months)
-    month_start, month_end = _add_months(start, whole), _add_months(start, whole + 1)
-    return month_start + timedelta(days=round((months - whole) * (month_end - month_start).days))
-
-
-def _expected_done(phases: list[tuple[Phase, int]], months: float) -> float:
-    """Required topics the plan expects done after `months`: linear through each phase's months."""
-    total = 0.0
-    for phase, required in phases:
-        length = phase.end_month - phase.start_month + 1
-        share = min(max((months - (phase.start_month - 1)) / length, 0.0), 1.0)
-        total += required * share
-    return total
-
-
-def _months_for(phases: list[tuple[Phase, int]], done: int, plan_months: int) -> float:
-    """The earliest point of the plan (in months) at which it expects `done` topics: the inverse of
-    _expected_done, by bisection (the curve is monotonic; flat stretches resolve to their start)."""
-    if done <= 0:
-        return 0.0
-    low, high = 0.0, float(plan_months)
-    for _ in range(40):
-        middle = (low + high) / 2
-        if _expected_done(phases, middle) >= done - 1e-9:
-            high = middle
-        else:
-            low = middle
-    return high
-
-
-def _phase_at(phases: list[tuple[Phase, int]], month: int) -> Phase | None:
-    for phase, _required in phases:
-        if phase.start_month <= month <= phase.end_month:
-            return phase
-    return None
-
-
-def _weeks(days: int) -> int:
-    """Whole weeks, rounded half away from zero."""
-    return int(math.copysign(math.floor(abs(days) / 7 + 0.5), days))
-
-
-def _plural_weeks(weeks: int) -> str:
-    return f"{weeks} week{'s' if weeks != 1 else ''}"
-
-
-def plan_phases(roadmap: Roadmap) -> list[Phase]:
-    """The roadmap's phases in plan order (what plan_status reads). One query."""
-    return list(roadmap.phases.order_by("start_month", "order"))
-
-
-def plan_status(
-    user,
-    roadmap: Roadmap,
-    *,
-    today: date | None = None,
-    progress: RoadmapProgress | None = None,
-    phases: list[Phase] | None = None,
-):
-    """The learner's position in the 12-month plan, against their actual progress.
-
-    The maths:
-    - The plan starts on `user.plan_start` (the chosen start date, else the sign-up day) and `today`
-      is the date in the learner's time zone (injectable for tests). `plan_month` is the 1-based
-      calendar month of the plan that contains today (0 before the start; 13+ after the 12 months).
-    - The plan expects each phase's required topics to be learnt at an even pace through that phase's
-      months (phase "months 4-6" with 30 topics expects 10 a month during months 4, 5 and 6). Summed over
-      phases, that is `expected_percent` of all required topics today.
-    - `actual_percent` is done + skipped over required topics (optional steps do not count).
-    - `weeks_delta` compares today with the date on which the plan expects the learner's actual count:
-      if the plan expects what you have done 3 weeks from now, you are 3 weeks ahead (+3); if it
-      expected it 2 weeks ago, you are 2 weeks behind (-2). Rounded to whole weeks.
-    - `state`: "finished" when every required topic is done; "not_started" before the start date
-      (or when the roadmap has no required topic); otherwise "on_track" when `weeks_delta` is -1, 0
-      or +1 (i.e. within 10 days, after rounding to whole weeks), else "ahead" or "behind".
-    - `expected_phase` is the phase whose months contain today (the last phase after month 12);
-      `actual_phase` is the phase of the plan's month in which the learner's count would be reached,
-      i.e. where their next topic falls on the plan (the first phase when nothing is done).
-    - `projected_finish`: the day every required topic would be done at the average pace since the
-      start (topics per day); None before the start, when nothing is done yet, when finished, or in
-      the plan's first PACE_MIN_DAYS days (a first evening's burst says nothing about a year's pace).
-
-    Queries: two when `progress` is not given (progress_for), plus one for the phases when `phases`
-    (from plan_phases) is not given.
-    """
-    progress = progress or progress_for(user, roadmap)
-    start = user.plan_start
-    today = today or user_today(user)
-    phase_list = plan_phases(roadmap) if phases is None else phases
-    phases = [(phase, progress.phase(phase.pk).total) for phase in phase_list]
-    plan_months = max((phase.end_month for phase in phase_list), default=12)
-    plan_end = _add_months(start, plan_months) - timedelta(days=1)
-
-    total = progress.overall.total
-    done = progress.overall.done
-    actual_percent = progress.overall.percent
-
-    if today < start:
-        plan_month, elapsed = 0, 0.0
-    else:
-        elapsed = _elapsed_months(start, today)
-        plan_month = math.floor(elapsed) + 1
-    expected = _expected_done(phases, elapsed)
-    expected_percent = round(100 * expected / total) if total else 0
-
-    progress_months = _months_for(phases, done, plan_months) if total else 0.0
-    weeks_delta = _weeks((_date_at(start, progress_months) - today).days) if plan_month else 0
-
-    if plan_month == 0:
-        expected_phase = None
-    else:
-        expected_phase = _phase_at(phases, min(plan_month, plan_months)) or (phase_list[-1] if phase_list else None)
-    actual_phase = None
-    if phase_list:
-        actual_phase = phase_list[0]
-        if done:
-            # The phase of the plan's month in which the learner's next topic falls (a phase completed
-            # puts them at the start of the next one).
-            month = min(math.floor(progress_months + 1e-6) + 1, plan_months)
-            actual_phase = _phase_at(phases, month) or phase_list[-1]
-
-    finished = total > 0 and done >= total
-    if finished:
-        state = "finished"
-    elif plan_month == 0 or total == 0:
-        state = "not_started"
-    elif weeks_delta > ON_TRACK_WEEKS:
-        state = "ahead"
-    elif weeks_delta < -ON_TRACK_WEEKS:
-        state = "behind"
-    else:
-        state = "on_track"
-
-    projected_finish = None
-    days_so_far = (today - start).days + 1
-    if state not in ("finished", "not_started") and done and days_so_far >= PACE_MIN_DAYS:
-        per_day = done / days_so_far
-        projected_finish = today + timedelta(days=math.ceil((total - done) / per_day))
-
-    summary = {
-        "finished": "Finished: every required topic is done",
-        "not_started": f"Your plan starts on {start:%-d %B %Y}" if plan_month == 0 else "Nothing to track yet",
-        "on_track": "On track",
-        "ahead": f"Ahead by {_plural_weeks(weeks_delta)}",
-        "behind": f"Behind by {_plural_weeks(-weeks_delta)}",
-    }[state]
-
-    return PlanStatus(
-        start_date=start,
-        today=today,
-        plan_month=plan_month,
-        expected_phase=expected_phase,
-        actual_phase=actual_phase,
-        expected_percent=expected_percent,
-        actual_percent=actual_percent,
-        weeks_delta=weeks_delta,
-        state=state,
-        projected_finish=projected_finish,
-        summary=summary,
-        plan_months=plan_months,
-        plan_end=plan_end,
-        plan_position=min(100, round(100 * elapsed / plan_months)) if plan_months else 0,
-        progress_position=min(100, round(100 * progress_months / plan_months)) if plan_months else 0,
-        phases=phase_list,
-    )
 
 
 def topics_with_state(user, roadmap: Roadmap | None = None):

@@ -18,7 +18,7 @@ from roadmap.models import (
     Topic,
     TopicProgress,
 )
-from roadmap.selectors import PLAN_STATES
+from roadmap.plan import PLAN_STATES
 
 STATE_CHOICES = TopicProgress.Status.choices
 # At most this many topics per bulk request: the whole roadmap fits, with room to spare.

@@ -3,7 +3,7 @@ sections and the changelog. Signed-in learners also see their progress on them."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from config.cache import cache_anonymous_page
 from config.views import error_page
 from roadmap import selectors, services
-from roadmap.models import Topic, TopicProgress
+from roadmap.models import TopicProgress
+from roadmap.plan import plan_status
 
 GUIDE_SECTIONS = {
     "tools": "Tools & technologies",
@@ -55,7 +56,7 @@ def roadmap_detail(request, slug):
             "roadmap": roadmap,
             "phases": selectors.phases_with_steps(roadmap),
             "progress": progress,
-            "plan": selectors.plan_status(request.user, roadmap, progress=progress) if progress else None,
+            "plan": plan_status(request.user, roadmap, progress=progress) if progress else None,
         },
     )
 
@@ -108,7 +109,13 @@ def guide_section(request, slug, section):
 @cache_anonymous_page(query_params=["page"])
 def changes(request, slug):
     roadmap = selectors.roadmap_get_published(slug)
-    page = Paginator(selectors.changes_for(roadmap), 50).get_page(request.GET.get("page"))
+    try:
+        # An out-of-range or malformed page number is a 404 (and not cached), not the last page again.
+        page = Paginator(selectors.changes_for(roadmap), 50, allow_empty_first_page=True).page(
+            request.GET.get("page", 1)
+        )
+    except InvalidPage:
+        raise Http404("No such page of changes.") from None
     page.object_list = selectors.with_releases(page.object_list)
     return render(
         request,
@@ -134,16 +141,16 @@ def _counts_json(counts):
     return {"done": counts.done, "total": counts.total, "percent": counts.percent}
 
 
-def _progress_response(request, step, *, anchor, message="", started=None):
+def _progress_response(request, step, *, anchor, message=""):
     """Redirect back to the step page at `anchor`, or (for fetch) the new state of the step's topics
-    and of every bar on the page (from the learner's `started` topics when the caller has them)."""
+    and of every bar on the page."""
     if not _wants_json(request):
         if message:
             messages.success(request, message)
         return redirect(f"{step.get_absolute_url()}#{anchor}")
-    progress = selectors.progress_for(request.user, step.roadmap, started=started)
+    progress = selectors.progress_for(request.user, step.roadmap)
     labels = dict(TopicProgress.Status.choices)
-    topics = selectors.step_topic_slugs(step)
+    topics = step.topics.order_by("order", "id").values_list("id", "slug")
     return JsonResponse(
         {
             "ok": True,
@@ -174,24 +181,16 @@ def topic_progress(request, slug, step_slug, topic_slug):
     status = request.POST.get("status", "")
     if status not in TopicProgress.Status.values:
         return _bad_request(request, "Choose one of: not started, learning, done, skipped.")
-    try:
-        if _wants_json(request):
-            _, started = services.mark_topic_and_read(user=request.user, topic=topic, status=status)
-        else:
-            services.mark_topic(user=request.user, topic=topic, status=status)
-            started = None
-    except Topic.DoesNotExist:
-        raise Http404("No such topic.") from None
+    services.mark_topic(user=request.user, topic=topic, status=status)
     label = TopicProgress.Status(status).label.lower()
     message = f"“{topic.title}”: {label}."
-    return _progress_response(request, topic.step, anchor=f"topic-{topic.slug}", message=message, started=started)
+    return _progress_response(request, topic.step, anchor=f"topic-{topic.slug}", message=message)
 
 
 @login_required
 @require_POST
 def topic_note(request, slug, step_slug, topic_slug):
-    roadmap = selectors.roadmap_get_published(slug)
-    topic = selectors.topic_get(roadmap, step_slug, topic_slug)
+    topic = selectors.topic_get_published(slug, step_slug, topic_slug)
     note = request.POST.get("note", "")
     if len(note) > NOTE_MAX_LENGTH:
         return _bad_request(request, f"Notes can be at most {NOTE_MAX_LENGTH:,} characters long.")

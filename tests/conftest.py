@@ -172,15 +172,3 @@ def smtp_settings(settings, smtp_server):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_server
-
-
-@pytest.fixture(autouse=True)
-def _fresh_page_cache(settings):
-    """The page cache (config/cache.py) without its per-process level, so that `cache.clear()` empties
-    it; tests of that level turn it on themselves."""
-    from config.cache import clear_local
-
-    settings.PAGE_CACHE_LOCAL_SECONDS = 0
-    clear_local()
-    yield
-    clear_local()

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.http import http_date
 
-from config.cache import bump_user_pages, cache_anonymous_page, user_scope
+from config.cache import bump, cache_anonymous_page, cached_value, user_scope
 from roadmap import services
 from roadmap.models import RoadmapChange, Step
 
@@ -235,7 +235,7 @@ def test_user_scope_bump_invalidates_only_that_users_pages(rf, db):
     for name in ("ada", "grace", "ada", "grace"):
         public_page(rf.get(f"/u/{name}/"), username=name)
     assert calls == ["ada", "grace"]
-    bump_user_pages("Ada")
+    bump(user_scope("Ada"))
     for name in ("ada", "grace"):
         public_page(rf.get(f"/u/{name}/"), username=name)
     assert calls == ["ada", "grace", "ada"]
@@ -317,74 +317,128 @@ def test_unpublished_project_is_gone_from_the_cache_at_once(client, published):
     assert client.get(url).status_code == 404
 
 
-# --- the per-process level --------------------------------------------------------------------
+# --- every write, whoever makes it -------------------------------------------------------------
 
 
-def test_recent_page_is_served_from_the_process_without_the_shared_cache(client, roadmap, settings):
-    settings.PAGE_CACHE_LOCAL_SECONDS = 30
-    url = reverse("roadmap:detail", args=[roadmap.slug])
-    client.get(url)
-    # Even with the shared cache emptied, this process still has the page and its versions.
+def _profile(client):
+    return client.get(reverse("portfolio:public_profile", args=["owner"]))
+
+
+def test_a_shell_save_of_the_learner_invalidates_their_public_page(client, published):
+    assert _profile(client)["X-Page-Cache"] == "miss"
+    assert _profile(client)["X-Page-Cache"] == "hit"
+    owner = published.owner
+    owner.headline = "Now at a new place"
+    owner.save()
+    fresh = _profile(client)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert b"Now at a new place" in fresh.content
+
+
+def test_hiding_deactivating_or_deleting_takes_the_page_down_at_once(client, published, staff):
+    """Saves and deletes of the user row, from a shell or the admin, bump the learner's pages."""
+    owner = published.owner
+    assert _profile(client).status_code == 200
+    assert _profile(client)["X-Page-Cache"] == "hit"
+    owner.page_hidden = True
+    owner.save(update_fields=["page_hidden"])
+    assert _profile(client).status_code == 404
+    owner.page_hidden = False
+    owner.save(update_fields=["page_hidden"])
+    assert _profile(client).status_code == 200
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    assert _profile(client).status_code == 404
+    owner.is_active = True
+    owner.save(update_fields=["is_active"])
+    assert client.get(published.get_absolute_url()).status_code == 200
+
+    admin = Client()
+    admin.force_login(staff)
+    response = admin.post(reverse("admin:accounts_user_delete", args=[owner.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert _profile(client).status_code == 404
+    assert client.get(published.get_absolute_url()).status_code == 404
+
+
+def test_a_username_change_invalidates_the_old_address(client, published):
+    assert _profile(client).status_code == 200
+    owner = published.owner
+    owner.username = "renamed"
+    owner.save()
+    assert _profile(client).status_code == 404
+    assert client.get(reverse("portfolio:public_profile", args=["renamed"])).status_code == 200
+
+
+def test_signing_in_does_not_invalidate_the_public_page(client, published):
+    _profile(client)
+    Client().force_login(published.owner)  # records last_login
+    assert _profile(client)["X-Page-Cache"] == "hit"
+
+
+def test_a_project_saved_from_a_shell_invalidates_the_page(client, published):
+    _profile(client)
+    published.title = "Churn, saved by hand"
+    published.save()
+    assert b"Churn, saved by hand" in _profile(client).content
+
+
+# --- bounded: every key expires, errors and random addresses add none ----------------------------
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    """The real Redis cache backend (as in production) on a database of its own."""
+    location = redis_url.rsplit("/", 1)[0] + "/15"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
+    }
     cache.clear()
-    assert client.get(url)["X-Page-Cache"] == "hit"
+    yield cache
+    cache.clear()
 
 
-def test_another_process_bump_is_seen_once_the_local_window_ends(client, roadmap, settings):
-    import time
+def _keys(redis_cache):
+    from django_redis import get_redis_connection
 
-    settings.PAGE_CACHE_LOCAL_SECONDS = 0.2
-    url = reverse("roadmap:detail", args=[roadmap.slug])
-    client.get(url)
-    # What a bump in another process leaves in the shared cache: a new version value.
-    cache.set("pagever:roadmap", "from-another-process", timeout=None)
-    assert client.get(url)["X-Page-Cache"] == "hit"
-    time.sleep(0.25)
-    assert client.get(url)["X-Page-Cache"] == "miss"
-    assert client.get(url)["X-Page-Cache"] == "hit"
+    connection = get_redis_connection("default")
+    return {key.decode(): connection.ttl(key) for key in connection.keys("*")}
 
 
-def test_local_level_can_be_turned_off(client, roadmap, settings):
-    settings.PAGE_CACHE_LOCAL_SECONDS = 0
-    url = reverse("roadmap:detail", args=[roadmap.slug])
-    client.get(url)
-    cache.set("pagever:roadmap", "from-another-process", timeout=None)
-    assert client.get(url)["X-Page-Cache"] == "miss"
+@pytest.mark.services
+def test_every_key_the_page_cache_writes_has_a_timeout(client, roadmap, published, redis_cache):
+    for url in [*_public_urls(roadmap), reverse("portfolio:public_profile", args=["owner"])]:
+        client.get(url)
+        client.get(url)
+    keys = _keys(redis_cache)
+    assert keys
+    assert all(ttl > 0 for ttl in keys.values()), keys
 
 
-def test_recent_page_is_answered_by_the_middleware_with_every_header(client, roadmap, settings):
-    settings.PAGE_CACHE_LOCAL_SECONDS = 30
-    url = reverse("roadmap:detail", args=[roadmap.slug])
-    first = client.get(url)
-    assert first["X-Page-Cache"] == "miss"
-    hit = client.get(url)
-    assert hit["X-Page-Cache"] == "hit"
-    assert hit.content == first.content
-    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
-        assert hit[header] == first[header], header
-    assert hit["Cache-Control"] == first["Cache-Control"]
-    assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
-    # A visitor with a session never gets it.
-    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
-    assert "X-Page-Cache" not in client.get(url)
+@pytest.mark.services
+def test_missing_pages_and_out_of_range_page_numbers_add_no_keys(client, roadmap, redis_cache):
+    for index in range(20):
+        assert client.get(reverse("portfolio:public_profile", args=[f"nobody-{index}"])).status_code == 404
+        url = reverse("roadmap:changes", args=[roadmap.slug])
+        assert client.get(url, {"page": str(1000 + index)}).status_code == 404
+    assert _keys(redis_cache) == {}
 
 
-def test_cached_for_versions_computes_once_until_a_scope_is_bumped(db):
-    from config.cache import bump_pages, cached_for_versions, dashboard_scope
-
+def test_cached_value_is_computed_once_until_its_scope_is_bumped(db):
     calls = []
 
-    def compute(name):
-        calls.append(name)
-        return {"value": f"{name} {len(calls)}"}
+    def compute():
+        calls.append(1)
+        return len(calls)
 
-    def read(name, pk):
-        return cached_for_versions([dashboard_scope(pk)], f"test:{pk}", lambda: compute(name))
-
-    assert read("ada", 1) == {"value": "ada 1"}
-    assert read("ada", 1) == {"value": "ada 1"}
-    # Another key is another value; a bump of one scope leaves the other's value alone.
-    assert read("bob", 2) == {"value": "bob 2"}
-    bump_pages(dashboard_scope(1))
-    assert read("ada", 1) == {"value": "ada 3"}
-    assert read("bob", 2) == {"value": "bob 2"}
-    assert calls == ["ada", "bob", "ada"]
+    assert cached_value(["demo"], "answer", compute) == 1
+    assert cached_value(["demo"], "answer", compute) == 1
+    bump("demo")
+    assert cached_value(["demo"], "answer", compute) == 2
+    # A version that has gone (evicted, expired, cache emptied) never serves the old value.
+    cache.clear()
+    assert cached_value(["demo"], "answer", compute) == 3

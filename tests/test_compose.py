@@ -49,7 +49,7 @@ def _manage_py_commands(argv: list[str]) -> list[str]:
 
 
 def test_the_production_shape_has_every_role(services):
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "broker", "cache", "migrate", "web", "worker", "beat"}
 
 
 def test_postgres_keeps_its_data_in_a_volume_and_reports_health(compose, services):
@@ -60,12 +60,21 @@ def test_postgres_keeps_its_data_in_a_volume_and_reports_health(compose, service
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
 
 
-def test_redis_never_evicts_broker_keys(services):
-    command = _command(services["redis"])
+def _redis_option(service, name):
+    command = _command(service)
     assert command[0] == "redis-server"
-    policy = command[command.index("--maxmemory-policy") + 1]
-    assert policy == "noeviction"
-    assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+    return command[command.index(name) + 1] if name in command else None
+
+
+def test_the_broker_never_evicts_and_the_cache_evicts_within_a_memory_limit(compose, services):
+    assert _redis_option(services["broker"], "--maxmemory-policy") == "noeviction"
+    assert _redis_option(services["broker"], "--appendonly") == "yes"
+    assert services["broker"]["volumes"][0].split(":")[0] in compose["volumes"]
+    assert _redis_option(services["cache"], "--maxmemory-policy") == "allkeys-lru"
+    assert _redis_option(services["cache"], "--maxmemory").endswith("mb")
+    assert "volumes" not in services["cache"]
+    for name in ("broker", "cache"):
+        assert "redis-cli" in services[name]["healthcheck"]["test"]
 
 
 def test_migrations_run_once_before_the_app_starts(services):
@@ -130,7 +139,10 @@ def test_app_services_share_one_image_and_real_services(services):
         assert env["DEBUG"] == "False", name
         assert env["DATABASE_URL"].startswith("postgres://"), name
         assert "@postgres:5432/" in env["DATABASE_URL"], name
-        assert env["REDIS_URL"] == "redis://redis:6379/0", name
+        assert env["CELERY_BROKER_URL"] == "redis://broker:6379/0", name
+        assert env["CACHE_URL"] == "redis://cache:6379/0", name
+        # The site answers without the cache: nothing waits for it.
+        assert "cache" not in service["depends_on"], name
 
 
 def test_every_variable_given_to_the_app_is_read_by_the_settings(services):
@@ -178,23 +190,3 @@ def test_gunicorn_logs_json_through_the_projects_formatter():
     assert config["root"]["handlers"] == config["loggers"]["gunicorn.error"]["handlers"] == ["stdout"]
     # gunicorn's access log stays off: the application logs each request with its id.
     assert config["loggers"]["gunicorn.access"]["handlers"] == []
-
-
-def test_gunicorn_freezes_the_loaded_site_out_of_the_collectors_sight():
-    """post_worker_init is gunicorn's hook (a misspelt name would be ignored silently); it freezes
-    what the worker holds once the site is loaded."""
-    import gc
-    import runpy
-
-    from gunicorn.config import Config
-
-    namespace = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    config = Config()
-    config.set("post_worker_init", namespace["post_worker_init"])
-    assert config.post_worker_init is namespace["post_worker_init"]
-    before = gc.get_freeze_count()
-    try:
-        config.post_worker_init(None)
-        assert gc.get_freeze_count() > before
-    finally:
-        gc.unfreeze()

@@ -102,7 +102,7 @@ def test_production_settings_are_hardened_and_fast():
     assert values["MESSAGE_STORAGE"] == "django.contrib.messages.storage.cookie.CookieStorage"
     middleware = values["MIDDLEWARE"]
     assert middleware[0] == "config.middleware.RequestIdMiddleware"
-    assert "config.middleware.CSPMiddleware" in middleware
+    assert "csp.middleware.CSPMiddleware" in middleware
     assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 2
 
 
@@ -206,3 +206,15 @@ def test_json_formatter_keeps_extra_fields_and_tracebacks_on_one_line():
     assert entry["user_id"] == 7
     assert entry["level"] == "ERROR"
     assert "ValueError: boom" in entry["exc_info"]
+
+
+def test_the_cache_and_the_broker_live_apart_from_one_redis_url():
+    """A cache.clear() (FLUSHDB on the cache's database) never reaches the broker's queue."""
+    values = _production_settings("CACHES", "CELERY_BROKER_URL", REDIS_URL="redis://redis.internal:6379/2")
+    assert values["CELERY_BROKER_URL"] == "redis://redis.internal:6379/2"
+    assert values["CACHES"]["default"]["LOCATION"] == "redis://redis.internal:6379/3"
+    split = _production_settings(
+        "CACHES", "CELERY_BROKER_URL", CACHE_URL="redis://cache:6379/0", CELERY_BROKER_URL="redis://broker:6379/0"
+    )
+    assert split["CELERY_BROKER_URL"] == "redis://broker:6379/0"
+    assert split["CACHES"]["default"]["LOCATION"] == "redis://cache:6379/0"

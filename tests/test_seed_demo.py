@@ -6,9 +6,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from accounts.management.commands.seed_demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from accounts.models import User
 from portfolio.models import Project
-from roadmap.management.commands.seed_demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from roadmap.models import TopicProgress
 
 

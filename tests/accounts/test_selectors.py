@@ -58,12 +58,6 @@ def test_github_username_counts_as_linked(roadmap, user):
     assert metric.detail == "github.com/octocat"
 
 
-def test_portfolio_metrics_are_zero_or_the_portfolio_apps_numbers(user):
-    metrics = selectors.portfolio_metrics(user)
-    assert set(metrics) == {"published_projects", "live_demo_projects"}
-    assert all(isinstance(v, int) and v >= 0 for v in metrics.values())
-
-
 def test_export_holds_profile_progress_notes_reminders_and_token_names(roadmap, user):
     topic = Topic.objects.filter(step__roadmap=roadmap).order_by("step__number", "order").first()
     progress = mark_topic(user=user, topic=topic, status=TopicProgress.Status.LEARNING)

@@ -134,7 +134,9 @@ def test_changes_page_paginates(client, roadmap):
     html = client.get("/roadmaps/ai-engineer/changes/").content.decode()
     assert "Page 1 of" in html
     assert client.get("/roadmaps/ai-engineer/changes/?page=2").status_code == 200
-    assert client.get("/roadmaps/ai-engineer/changes/?page=999").status_code == 200
+    # Out of range or malformed: a 404 (which is never cached), not the last page again.
+    assert client.get("/roadmaps/ai-engineer/changes/?page=999").status_code == 404
+    assert client.get("/roadmaps/ai-engineer/changes/?page=x").status_code == 404
 
 
 PAGES = [

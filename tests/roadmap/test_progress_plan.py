@@ -1,11 +1,11 @@
-"""The 12-month plan maths: roadmap.selectors.plan_status at its boundaries."""
+"""The 12-month plan maths: roadmap.plan.plan_status at its boundaries."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from roadmap.models import Topic, TopicProgress
-from roadmap.selectors import _add_months, plan_status, user_today
+from roadmap.plan import add_months, plan_status
 from roadmap.services import mark_topic
 from tests.factories import UserFactory, build_roadmap
 
@@ -192,14 +192,14 @@ def test_plan_start_defaults_to_the_sign_up_day_in_the_learners_zone(plan_roadma
 )
 def test_today_is_the_learners_local_date_across_midnight(plan_roadmap, tz, now, local_day, plan_month):
     user = _learner(start=date(2026, 3, 1), tz=tz)
-    today = user_today(user, now=now)
+    today = user.today(now=now)
     assert today == local_day
     assert plan_status(user, plan_roadmap, today=today).plan_month == plan_month
 
 
 def test_months_are_calendar_months_clamped_at_the_end():
-    assert _add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert _add_months(date(2026, 11, 15), 3) == date(2027, 2, 15)
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 15), 3) == date(2027, 2, 15)
 
 
 def test_month_thirteen_starts_exactly_twelve_months_later(plan_roadmap):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from portfolio import services as portfolio_services
+from portfolio.models import Project
 from roadmap import selectors
 from roadmap.models import ProjectIdea, TopicProgress
 
@@ -153,9 +155,6 @@ class Command(BaseCommand):
         TopicProgress.objects.filter(user=user).exclude(topic__in=[row.topic for row in rows]).delete()
 
     def _projects(self, user, ideas, count, rng):
-        from portfolio import services as portfolio_services
-        from portfolio.models import Project
-
         if not ideas or count == 0:
             return 0
         chosen = rng.sample(ideas, min(count, len(ideas)))
