@@ -1,8 +1,9 @@
 """The learner: a custom user whose username is the public handle, with profile, plan and privacy
-choices; the monthly reminder deliveries; personal API tokens."""
+choices; emails sent at most once (EmailDelivery) and the monthly reminder deliveries; personal API tokens."""
 
 import secrets
 import zoneinfo
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
@@ -189,26 +190,61 @@ class User(AbstractUser):
         return reverse("portfolio:public_profile", kwargs={"username": self.username})
 
 
-class ReminderDelivery(models.Model):
-    """One monthly reminder to one user. The unique (user, period) row is claimed before sending, so
-    that a retry, a duplicate task or a second run of the month can never send twice."""
+class EmailDeliveryQuerySet(models.QuerySet):
+    def claimable(self):
+        """Rows a sender may claim now: pending, or failed with attempts left."""
+        status = EmailDelivery.Status
+        return self.filter(
+            models.Q(status=status.PENDING) | models.Q(status=status.FAILED, attempts__lt=self.model.max_attempts)
+        )
+
+    def expired_claims(self, *, now=None):
+        """Rows claimed longer ago than the lease and never marked: their sender is presumed dead."""
+        now = now or timezone.now()
+        return self.filter(status=EmailDelivery.Status.SENDING, claimed_at__lt=now - self.model.claim_lease)
+
+
+class EmailDelivery(models.Model):
+    """One email that must go out at most once (abstract). A concrete subclass adds what the email is
+    for, with a unique constraint on it (a reminder: user + month), so that there is one row to claim.
+    accounts.mail.deliver() claims the row, sends, and records what happened here."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # The sender stopped between its claim and the backend's answer: the email may or may not
+        # have arrived. Never sent again by itself; staff decide (the admin's "Send again").
+        UNKNOWN = "unknown", "Unknown: may not have arrived"
         SKIPPED = "skipped", "Skipped"
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_deliveries")
-    period = models.CharField(max_length=7, validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])\Z", "Use YYYY-MM.")])
+    # Attempts (claims plus failed connections) after which a failed row is left for staff to look at.
+    max_attempts = 6
+    # Longer than a live send can take (each SMTP step times out after EMAIL_TIMEOUT): a claim older
+    # than this belongs to a sender that died.
+    claim_lease = timedelta(minutes=5)
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the email backend accepted it.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EmailDeliveryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ReminderDelivery(EmailDelivery):
+    """One monthly reminder to one user: unique per (user, period), so that a retry, a duplicate task
+    or a second run of the month finds the same row and can never send twice."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_deliveries")
+    period = models.CharField(max_length=7, validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])\Z", "Use YYYY-MM.")])
 
     class Meta:
         ordering = ["-period", "user_id"]
