@@ -1,12 +1,16 @@
 """Admin for editors: every create, change and delete of content lands in the roadmap's changelog."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 
 from roadmap.models import (
+    Choice,
     CodeExample,
     Phase,
     ProjectIdea,
+    Question,
     Release,
     Resource,
     Roadmap,
@@ -25,6 +29,8 @@ def _roadmap_of(obj):
         return obj
     if hasattr(obj, "roadmap_id"):
         return obj.roadmap
+    if isinstance(obj, Choice):
+        return obj.question.step.roadmap
     return obj.step.roadmap
 
 
@@ -121,7 +127,7 @@ class PhaseAdmin(ChangeLoggingAdmin):
 class TopicInline(admin.TabularInline):
     model = Topic
     extra = 1
-    fields = ["order", "group", "title", "slug", "description"]
+    fields = ["order", "group", "title", "slug", "hours", "description"]
     prepopulated_fields = {"slug": ["title"]}
 
 
@@ -136,6 +142,38 @@ class CodeExampleInline(admin.StackedInline):
     model = CodeExample
     extra = 0
     fields = ["order", "title", "language", "code"]
+
+
+class QuestionInline(admin.StackedInline):
+    """The step's self-check questions; their choices are edited on each question's own page."""
+
+    model = Question
+    extra = 0
+    fields = ["order", "slug", "text", "topic", "explanation"]
+    show_change_link = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "topic":
+            step_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = Topic.objects.filter(step_id=step_id) if step_id else Topic.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ChoiceFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if len(kept) < 2:
+            raise ValidationError("A question needs at least two choices.")
+        if not any(f.cleaned_data.get("correct") for f in kept):
+            raise ValidationError("Mark at least one choice as correct: otherwise nobody can answer it right.")
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceFormSet
+    extra = 2
+    fields = ["order", "text", "correct"]
 
 
 class StepToolInline(admin.TabularInline):
@@ -155,16 +193,29 @@ class StepAdmin(ChangeLoggingAdmin):
     search_fields = ["title", "why", "body", "topics__title"]
     prepopulated_fields = {"slug": ["title"]}
     ordering = ["roadmap", "number"]
-    inlines = [TopicInline, ResourceInline, StepToolInline, CodeExampleInline]
+    inlines = [TopicInline, ResourceInline, StepToolInline, CodeExampleInline, QuestionInline]
 
 
 @admin.register(Topic)
 class TopicAdmin(ChangeLoggingAdmin):
-    list_display = ["title", "group", "step", "order"]
+    list_display = ["title", "group", "step", "order", "hours"]
     list_filter = ["step__roadmap", "step"]
     list_select_related = ["step"]
     search_fields = ["title", "group", "description"]
     prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Question)
+class QuestionAdmin(ChangeLoggingAdmin):
+    """A self-check question with its choices: at least one must be marked correct."""
+
+    list_display = ["__str__", "step", "topic", "order"]
+    list_filter = ["step__roadmap", "step"]
+    list_select_related = ["step", "topic"]
+    search_fields = ["text", "explanation", "choices__text"]
+    fields = ["step", "order", "slug", "text", "topic", "explanation"]
+    autocomplete_fields = ["topic"]
+    inlines = [ChoiceInline]
 
 
 @admin.register(Tool)

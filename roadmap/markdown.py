@@ -73,3 +73,12 @@ def highlight_code(code: str, language: str) -> str:
     except ClassNotFound:
         lexer = TextLexer()
     return highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+
+
+def render_markdown_inline(text: str) -> str:
+    """Render one line of Markdown (emphasis, `code`, links) to sanitised HTML without the paragraph
+    around it, for places that only take phrasing content (a form's legend or label)."""
+    html = render_markdown(" ".join(text.split()))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html

@@ -6,11 +6,12 @@ an object keeps its identity, and with it every learner's progress.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from roadmap.markdown import highlight_code, render_markdown
+from roadmap.markdown import highlight_code, render_markdown, render_markdown_inline
 
 
 class RoadmapQuerySet(models.QuerySet):
@@ -120,16 +121,82 @@ class Topic(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     description_html = models.TextField(blank=True, editable=False)
+    # The plan in hours (roadmap/plan.py) schedules topics by this estimate at each learner's pace.
+    hours = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="Effort estimate in hours: reading, practice and a small exercise (see docs/content-format.md).",
+    )
 
     class Meta:
         ordering = ["step", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["step", "slug"], name="topic_unique_slug")]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "slug"], name="topic_unique_slug"),
+            models.CheckConstraint(condition=Q(hours__gte=1) & Q(hours__lte=200), name="topic_hours_in_range"),
+        ]
 
     def __str__(self):
         return self.title
 
     def save(self, *args, **kwargs):
         self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+
+class Question(models.Model):
+    """One multiple-choice question of a step's self-check: one or more of its choices are correct.
+
+    Learners never see which choices are correct before they submit; the server scores (practice app).
+    """
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="questions")
+    # The topic it tests, if one: a spaced review of that topic asks it again.
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="The topic it tests (optional).",
+    )
+    slug = models.SlugField(help_text="Stable identity: learners' answers are attached to it.")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(help_text="The question (Markdown: `code` for names of functions and classes).")
+    text_html = models.TextField(blank=True, editable=False)
+    explanation = models.TextField(help_text="One line on why the right answers are right, shown after submitting.")
+    explanation_html = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["step", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["step", "slug"], name="question_unique_slug")]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def save(self, *args, **kwargs):
+        self.text_html = render_markdown_inline(self.text)
+        self.explanation_html = render_markdown(self.explanation)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return self.step.get_absolute_url() + "#self-check"
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300, help_text="Markdown inline code (`name`) is allowed.")
+    text_html = models.TextField(blank=True, editable=False)
+    correct = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+
+    def __str__(self):
+        return self.text
+
+    def save(self, *args, **kwargs):
+        self.text_html = render_markdown_inline(self.text)
         super().save(*args, **kwargs)
 
 

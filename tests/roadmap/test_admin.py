@@ -20,10 +20,11 @@ def _step_form_data(step):
         "_save": "Save",
     }
     inlines = [
-        ("topics", step.topics.all(), ["order", "group", "title", "slug", "description"]),
+        ("topics", step.topics.all(), ["order", "group", "title", "slug", "hours", "description"]),
         ("resources", step.resources.all(), ["order", "title", "slug", "url", "kind", "description"]),
         ("step_tools", step.step_tools.all(), ["tool", "order"]),
         ("code_examples", step.code_examples.all(), ["order", "title", "language", "code"]),
+        ("questions", step.questions.all(), ["order", "slug", "text", "topic", "explanation"]),
     ]
     for prefix, objects, fields in inlines:
         objects = list(objects)
@@ -35,7 +36,7 @@ def _step_form_data(step):
             data[f"{prefix}-{i}-id"] = obj.pk
             data[f"{prefix}-{i}-step"] = step.pk
             for field in fields:
-                value = getattr(obj, f"{field}_id" if field == "tool" else field)
+                value = getattr(obj, f"{field}_id" if field in ("tool", "topic") else field)
                 data[f"{prefix}-{i}-{field}"] = "" if value is None else value
     return {k: v for k, v in data.items() if v != ""}
 
@@ -76,6 +77,7 @@ def test_editor_adds_and_deletes_a_topic_inline(client, roadmap, editor):
             f"topics-{n}-group": "Essential Skills",
             f"topics-{n}-title": "Code Review",
             f"topics-{n}-slug": "git-code-review",
+            f"topics-{n}-hours": 4,
             "topics-0-DELETE": "on",
         }
     )
