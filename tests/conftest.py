@@ -6,11 +6,14 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
+from django.db import transaction
 from django.test import override_settings
 
 from roadmap.loader import DEFAULT_FILE, read_file, roadmap_load
-from tests.factories import UserFactory
+from roadmap.models import TopicProgress
+from tests.factories import UserFactory, insert_roadmap
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
 # synchronously there (live_server fixtures, assertions), which is safe in tests.
@@ -71,10 +74,26 @@ def roadmap_data():
     return read_file(DEFAULT_FILE)
 
 
+@pytest.fixture(scope="session")
+def roadmap_rows(django_db_setup, django_db_blocker, roadmap_data):
+    """The real roadmap's rows, model by model: loaded from its content file once per test session
+    (in a transaction rolled back at once), so that each test that wants them inserts them in bulk
+    instead of running the loader again."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        roadmap_load(data=roadmap_data)
+        rows = [
+            (model, list(model.objects.order_by("pk").values()))
+            for model in apps.get_app_config("roadmap").get_models(include_auto_created=True)
+            if model is not TopicProgress
+        ]
+        transaction.set_rollback(True)
+    return rows
+
+
 @pytest.fixture
-def roadmap(db, roadmap_data):
-    """The real AI Engineer roadmap, loaded from its content file."""
-    return roadmap_load(data=roadmap_data).roadmap
+def roadmap(db, roadmap_rows):
+    """The real AI Engineer roadmap, as its content file loads it."""
+    return insert_roadmap(roadmap_rows)
 
 
 @pytest.fixture

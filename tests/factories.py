@@ -1,6 +1,7 @@
 """factory_boy factories for the project's models."""
 
 import factory
+from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -163,3 +164,13 @@ class ReportFactory(factory.django.DjangoModelFactory):
     reason = "spam"
     message = "Advertising"
     url = factory.LazyAttribute(lambda o: f"/u/{o.user.username}/")
+
+
+def insert_roadmap(rows):
+    """Insert the rows of the `roadmap_rows` fixture (the real roadmap's rows, with the primary keys
+    the loader gave them) and return the roadmap. In one transaction: foreign keys are checked at its
+    end, whatever the order of the models."""
+    with transaction.atomic():
+        for model, values in rows:
+            model.objects.bulk_create(model(**row) for row in values)
+    return Roadmap.objects.get(slug="ai-engineer")

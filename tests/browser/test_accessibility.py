@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from roadmap.loader import roadmap_load
 from tests.conftest import _missing
+from tests.factories import insert_roadmap
 
 pytestmark = [pytest.mark.browser]
 
@@ -35,11 +35,11 @@ def axe_script():
 
 
 @pytest.fixture
-def site(transactional_db, roadmap_data, owner, staff):
+def site(transactional_db, roadmap_rows, owner, staff):
     """The real roadmap, a learner with a public portfolio and a published project, and their URLs."""
     from portfolio import services as portfolio_services
 
-    roadmap = roadmap_load(data=roadmap_data).roadmap
+    roadmap = insert_roadmap(roadmap_rows)
     owner.portfolio_public = True
     owner.show_progress = True
     owner.display_name = "Olivia Owner"

@@ -9,9 +9,8 @@ from allauth.account.models import EmailAddress
 from PIL import Image
 
 from portfolio.models import Project
-from roadmap.loader import roadmap_load
 from roadmap.models import Step
-from tests.factories import UserFactory
+from tests.factories import UserFactory, insert_roadmap
 from tests.portfolio.test_xss import hostile_user_and_project
 from tests.portfolio.xss_payloads import PAYLOADS
 
@@ -20,8 +19,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def loaded(transactional_db, roadmap_data):
-    return roadmap_load(data=roadmap_data).roadmap
+def loaded(transactional_db, roadmap_rows):
+    return insert_roadmap(roadmap_rows)
 
 
 @pytest.fixture

@@ -2,14 +2,14 @@
 
 import pytest
 
-from roadmap.loader import roadmap_load
+from tests.factories import insert_roadmap
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def loaded(transactional_db, roadmap_data):
-    return roadmap_load(data=roadmap_data).roadmap
+def loaded(transactional_db, roadmap_rows):
+    return insert_roadmap(roadmap_rows)
 
 
 def test_visitor_goes_from_landing_to_a_step_and_sees_its_topics(loaded, live_server, page):

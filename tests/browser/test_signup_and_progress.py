@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from roadmap.loader import roadmap_load
 from roadmap.models import Topic
+from tests.factories import insert_roadmap
 
 pytestmark = [pytest.mark.browser]
 
@@ -18,8 +18,8 @@ PASSWORD = "a long and unusual passphrase 7"
 
 
 @pytest.fixture
-def loaded(transactional_db, roadmap_data):
-    return roadmap_load(data=roadmap_data).roadmap
+def loaded(transactional_db, roadmap_rows):
+    return insert_roadmap(roadmap_rows)
 
 
 def _sign_up_verify_and_log_in(page, base, username):
