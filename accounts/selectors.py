@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
+from django.dispatch import Signal
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -18,6 +19,9 @@ from roadmap.models import Roadmap, TopicProgress
 from roadmap.plan import plan_status
 
 EXPORT_FORMAT_VERSION = 1
+# Apps above accounts add their own sections to a learner's export (accounts never imports them):
+# a receiver takes `user` and returns (section name, JSON-ready data).
+export_sections = Signal()
 
 
 def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
@@ -143,7 +147,7 @@ def user_export(user: User) -> dict:
         .select_related("topic__step__roadmap")
         .order_by("topic__step__roadmap__slug", "topic__step__number", "topic__order", "topic_id")
     )
-    return {
+    export = {
         "format": "ai-engineer-roadmap-export",
         "version": EXPORT_FORMAT_VERSION,
         "exported_at": timezone.now().isoformat(),
@@ -218,6 +222,9 @@ def user_export(user: User) -> dict:
             for token in ApiToken.objects.filter(user=user).order_by("created_at")
         ],
     }
+    for _receiver, (name, data) in export_sections.send(sender=User, user=user):
+        export[name] = data
+    return export
 
 
 def recent_completions(user, roadmap: Roadmap, *, days: int = 30, limit: int = 8) -> list[TopicProgress]:

@@ -6,6 +6,7 @@ Celery tasks run in-process. With DEBUG off, the settings refuse to start withou
 hosts a production deployment must provide.
 """
 
+import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "roadmap",
     "portfolio",
+    "cohorts",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +127,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "config.cache_backend.FailOpenRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="roadmap"),
             "OPTIONS": {
@@ -164,9 +166,18 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# How many proxies of ours (a TLS proxy, a load balancer) stand in front of the site, each appending
+# to X-Forwarded-For. The one source of every client address (config/client_ip.py): allauth's rate
+# limits, the API throttles, abuse reports and the access log. 0 ignores the header (anyone can
+# write it); behind one proxy it must be 1, or every visitor has the proxy's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed logins are limited per account (the key: one per account, accounts/adapters.py), so that a
+# guesser locks no one else out; the per-address limits are ceilings for a crowd behind one address
+# (a school, an office), high enough that one client cannot use them to lock out its neighbours.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "60/m/ip",
+    "login_failed": "30/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -202,42 +213,42 @@ if GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET:
     }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
-# Email: printed to the console unless EMAIL_URL names a real server.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Email: printed to the console unless EMAIL_URL names an SMTP server (smtp://user:password@host:25,
+# smtp+tls://...:587) or EMAIL_PROVIDER an HTTP API reached through django-anymail ("postmark",
+# "mailgun", "amazon_ses", ...), whose settings are the ANYMAIL_* variables with the prefix taken off:
+# EMAIL_PROVIDER=postmark ANYMAIL_POSTMARK_SERVER_TOKEN=... gives ANYMAIL = {"POSTMARK_SERVER_TOKEN": ...}.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if importlib.util.find_spec(f"anymail.backends.{EMAIL_PROVIDER}") is None:
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not a django-anymail provider.")
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+    ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in env.ENVIRON.items() if key.startswith("ANYMAIL_")}
+else:
+    vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Each step of an SMTP dialogue gives up after this many seconds, so that a send never hangs
+# (accounts.models.EmailDelivery.claim_lease counts on it).
+EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <hello@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis is the broker when configured (CELERY_BROKER_URL above); otherwise tasks run in-process.
-CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, and given to another worker if its worker dies (after the
+# broker's visibility timeout, an hour on Redis), so a batch cut short still reaches the rest of its
+# users. Running a task twice is safe: each email is claimed before it is sent (accounts/mail.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A batch of reminders takes a while: each worker process reserves one task at a time, not four.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-# Longer than any task may run, so that a task acked late is never redelivered while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# The monthly reminder goes out on day REMINDER_DAY of each month at REMINDER_HOUR:00 UTC, to
+# REMINDER_BATCH_SIZE users per task.
 REMINDER_DAY = env.int("REMINDER_DAY", default=1)
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=9)
-REMINDER_MINUTE = env.int("REMINDER_MINUTE", default=0)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=250)
-# A claimed reminder not handed to the SMTP server within this many seconds is taken over by another
-# worker (its claimer is presumed dead); see accounts/reminder_services.py for the full protocol.
-REMINDER_CLAIM_LEASE = env.int("REMINDER_CLAIM_LEASE", default=30)
-# A batch records its accepted messages as sent this many at a time (the claim already protects them).
-REMINDER_SENT_FLUSH = env.int("REMINDER_SENT_FLUSH", default=25)
-# SMTP errors: retried REMINDER_MAX_RETRIES times, REMINDER_RETRY_BACKOFF seconds apart, doubling each time
-# (60 s .. 16 min: well inside the visibility timeout); a later rerun of the month tries again until a
-# delivery has used REMINDER_MAX_ATTEMPTS attempts.
-REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
-REMINDER_RETRY_BACKOFF = env.float("REMINDER_RETRY_BACKOFF", default=60.0)
-REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=10)
-REMINDER_SMTP_TIMEOUT = env.int("REMINDER_SMTP_TIMEOUT", default=10)
+if not (1 <= REMINDER_DAY <= 28 and 0 <= REMINDER_HOUR <= 23 and REMINDER_BATCH_SIZE >= 1):
+    raise ImproperlyConfigured("Use REMINDER_DAY 1-28 (in every month), REMINDER_HOUR 0-23, REMINDER_BATCH_SIZE 1+.")
 # The queue Celery sends to and workers read by default (tests use their own per run).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 
@@ -263,6 +274,9 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="10000/minute" if DEBUG else "1200/minute"),
     },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # The throttles read the client's address through config.client_ip; this keeps DRF's own
+    # reading of X-Forwarded-For (None would trust the whole header) in line with it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # OPTIONS answers 405: the schema at /api/schema/ describes every operation.
     "DEFAULT_METADATA_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -42,4 +42,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("reminders/", include("accounts.reminder_urls")),
     path("", include("portfolio.urls")),
+    path("cohorts/", include("cohorts.urls")),
 ]

@@ -1,0 +1,30 @@
+"""How cohorts answer events of the apps below them (accounts never imports cohorts):
+
+- a learner's data export asks every app for its section (accounts.selectors.export_sections);
+  cohorts answers with the learner's memberships and the nudges they received;
+- an account about to be deleted hands each cohort it owns to the longest-standing mentor (or
+  member) first, so that a group does not lose its owner with one person's account; its memberships
+  then go with the account (the database cascades).
+
+Cohort pages are private and never cached (cohorts/views.py), so no write here bumps a page scope.
+Connected by CohortsConfig.ready().
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import pre_delete
+
+from accounts.selectors import export_sections
+from cohorts import selectors, services
+
+
+def _export_section(sender, user, **kwargs):
+    return "cohorts", selectors.cohorts_for_export(user)
+
+
+def _account_deleting(sender, instance, **kwargs):
+    services.owner_account_leaving(user=instance)
+
+
+def connect() -> None:
+    export_sections.connect(_export_section, dispatch_uid="cohorts-export")
+    pre_delete.connect(_account_deleting, sender=get_user_model(), dispatch_uid="cohorts-owner-leaving")
