@@ -1,11 +1,14 @@
-"""allauth hooks: our username rules at sign-up, and a GitHub sign-up that fills in the profile."""
+"""allauth hooks: our username rules at sign-up, the client address and one failed-login counter per
+account for the rate limits, and a GitHub sign-up that fills in the profile."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 
 from accounts.forms import validate_username
-from accounts.models import RESERVED_USERNAMES
+from accounts.models import RESERVED_USERNAMES, User
+from config.client_ip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,6 +28,34 @@ class AccountAdapter(DefaultAccountAdapter):
                 raise self.validation_error("username_blacklisted")
             return username
         return validate_username(username)
+
+    def get_client_ip(self, request):
+        """The address every allauth rate limit counts, from the one place that reads it (our
+        TRUSTED_PROXY_COUNT rule); allauth's own would raise a server error for a request with a
+        short X-Forwarded-For."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
+
+    def pre_authenticate(self, request, **credentials):
+        """Counts a login attempt against the account it names, whichever way it names it.
+
+        allauth keys the failed-login limit by the login as typed, so the username and the email of
+        one account would be two counters (twice the guesses). An existing account is named here by
+        its email address, the key allauth also clears after a successful password reset; a login
+        that names no account keeps its own key.
+        """
+        login = credentials.get("email") or credentials.get("username") or ""
+        if login:
+            email = (
+                User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
+                .values_list("email", flat=True)
+                .first()
+            )
+            if email:
+                credentials = {"email": email}
+        super().pre_authenticate(request, **credentials)
 
     def save_user(self, request, user, form, commit=True):
         """The new account, with the sign-up form's answer to the monthly email question and the

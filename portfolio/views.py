@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
+from config.client_ip import client_ip
 from portfolio import selectors, services, share_image
 from portfolio.forms import FeatureFormSet, ProjectForm, ReportForm, ResultFormSet, rows_from
 from portfolio.metrics import success_metrics
@@ -257,7 +258,7 @@ def report(request, username, slug=None):
                 message=form.cleaned_data["message"],
                 reporter=viewer,
                 reporter_email=form.cleaned_data["email"],
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request),
                 url=target,
             )
         except services.RateLimited:
