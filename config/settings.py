@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeActionEnum": "roadmap.models.RoadmapChange.Action",
         "ProjectVisibilityEnum": "portfolio.models.Project.Visibility",
         "PublishVisibilityEnum": [("public", "Public"), ("unlisted", "Unlisted")],
+        "PlanStateEnum": "roadmap.plan.PLAN_STATES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
