@@ -7,7 +7,7 @@ loopback, side by side with a bare Django view under the same gunicorn settings,
     python bench/http.py --pages dashboard progress --mixed-duration 0   # only these, no mixed load
 
 What it does:
-1. creates a fresh PostgreSQL database (bench_http) and empties one Redis database (15);
+1. creates a fresh PostgreSQL database (bench_http) and empties two Redis databases (13: broker, 14: cache);
 2. migrates, loads the roadmap, runs `seed_demo`, collects static files (production settings:
    DEBUG off, manifest static files, JSON logs, HTTPS behind a proxy: requests carry
    X-Forwarded-Proto: https as a TLS-terminating proxy would send them);
@@ -131,9 +131,13 @@ def _drop_database(name: str, admin_url: str) -> None:
 
 
 def _flush_redis(url: str) -> None:
+    """Empty the broker's database and the cache's (the next one up, as the settings derive it)."""
     import redis
 
-    redis.Redis.from_url(url).flushdb()
+    broker = redis.Redis.from_url(url)
+    broker.flushdb()
+    number = broker.connection_pool.connection_kwargs.get("db", 0)
+    redis.Redis.from_url(url.rsplit("/", 1)[0] + f"/{number + 1}").flushdb()
 
 
 def _site_env(args, port: int) -> dict:
@@ -320,11 +324,11 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
     ]
     baseline = Scenario("baseline", "bare Django view (baseline)", [("GET", "/", anon, None)])
     pages = [
-        Scenario("roadmap", "anonymous roadmap page", [("GET", "/roadmaps/ai-engineer/", anon, None)], 0.5),
-        Scenario("step", "anonymous step page", [("GET", steps[1], anon, None)], 0.5),
-        Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.5),
-        Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.15),
-        Scenario("progress", "progress update (POST)", progress, 0.15),
+        Scenario("roadmap", "anonymous roadmap page", [("GET", "/roadmaps/ai-engineer/", anon, None)], 0.6),
+        Scenario("step", "anonymous step page", [("GET", steps[1], anon, None)], 0.6),
+        Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.6),
+        Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.12),
+        Scenario("progress", "progress update (POST)", progress, 0.08),
     ]
     mixed = Scenario(
         "mixed",
@@ -390,7 +394,11 @@ def main(argv=None) -> int:
     parser.add_argument("--projects-per-user", type=int, default=3, help="seed_demo --projects-per-user (default 3)")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="bench_http", help="database to (re)create (default bench_http)")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="Redis database to empty and use")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/13",
+        help="Redis database to empty and use as the broker; the cache uses the next one (default 13, 14)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument(
