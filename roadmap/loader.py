@@ -179,6 +179,13 @@ class _Sync:
             self.log(existing, RoadmapChange.Action.CHANGED, diff)
         return existing
 
+    def relink(self, obj, field_name, old: list[str], new: list[str]):
+        """Log a changed list of links (an idea's steps, a step's tools); a first linking is not a change."""
+        if old:
+            self.result.changed += 1
+            diff = [{"field": field_name, "old": ", ".join(old), "new": ", ".join(new)}]
+            self.log(obj, RoadmapChange.Action.CHANGED, diff)
+
     def delete(self, obj):
         self.log(obj, RoadmapChange.Action.DELETED)
         obj.delete()
@@ -191,6 +198,12 @@ def _date(value):
     return datetime.date.fromisoformat(str(value))
 
 
+def _leftovers(existing: dict, items: list) -> list:
+    """The objects of `existing` (by slug) that the content's `items` no longer name."""
+    wanted = {item["slug"] for item in items}
+    return [obj for slug, obj in existing.items() if slug not in wanted]
+
+
 @transaction.atomic
 def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> LoadResult:
     """Create or update a roadmap and all its content from parsed content data.
@@ -200,10 +213,27 @@ def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> Lo
     Raises ContentError (and writes nothing) when the data is invalid.
     """
     validate(data)
-    roadmap = Roadmap.objects.filter(slug=data["slug"]).first()
-    result = LoadResult(roadmap=roadmap)
-    sync = _Sync(result, actor, actor_name)
-    roadmap_values = {
+    sync = _Sync(LoadResult(roadmap=None), actor, actor_name)
+    roadmap = _sync_roadmap(sync, data)
+    phases = _sync_phases(sync, roadmap, data.get("phases") or [])
+    tools = _sync_tools(sync, roadmap, data.get("tools") or [])
+    steps, topics = _sync_steps(sync, roadmap, data.get("steps") or [], phases=phases, tools=tools)
+    ideas = _sync_project_ideas(sync, roadmap, data.get("project_ideas") or [], steps=steps)
+    # Deletions, children first, so that nothing protected is still referenced.
+    for existing, items in (
+        (ideas, data.get("project_ideas") or []),
+        (topics, [topic for step in data.get("steps") or [] for topic in step.get("topics") or []]),
+        (steps, data.get("steps") or []),
+        (tools, data.get("tools") or []),
+        (phases, data.get("phases") or []),
+    ):
+        for obj in _leftovers(existing, items):
+            sync.delete(obj)
+    return sync.result
+
+
+def _sync_roadmap(sync, data) -> Roadmap:
+    values = {
         "title": data["title"],
         "tagline": data.get("tagline") or "",
         "version": str(data.get("version") or "1.0"),
@@ -211,17 +241,23 @@ def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> Lo
         "summary": data.get("summary") or "",
         "guide": data.get("guide") or {},
     }
-    if roadmap is None:
-        roadmap = Roadmap(slug=data["slug"], **roadmap_values)
-        roadmap.save()
-        result.roadmap = roadmap
-        result.created += 1
-        sync.log(roadmap, RoadmapChange.Action.CREATED)
-    else:
-        sync.upsert(roadmap, Roadmap, {}, roadmap_values)
+    roadmap = Roadmap.objects.filter(slug=data["slug"]).first()
+    if roadmap is not None:
+        sync.result.roadmap = roadmap
+        return sync.upsert(roadmap, Roadmap, {}, values)
+    # A new roadmap's own creation is logged against itself, so it exists before the log entry.
+    roadmap = Roadmap(slug=data["slug"], **values)
+    roadmap.save()
+    sync.result.roadmap = roadmap
+    sync.result.created += 1
+    sync.log(roadmap, RoadmapChange.Action.CREATED)
+    return roadmap
 
+
+def _sync_phases(sync, roadmap, items) -> dict:
+    """Return every phase by slug: the content's, and those it no longer names (to delete last)."""
     phases = {p.slug: p for p in roadmap.phases.all()}
-    for order, item in enumerate(data.get("phases") or []):
+    for order, item in enumerate(items):
         phases[item["slug"]] = sync.upsert(
             phases.get(item["slug"]),
             Phase,
@@ -235,9 +271,13 @@ def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> Lo
                 "summary": item.get("summary") or "",
             },
         )
+    return phases
 
+
+def _sync_tools(sync, roadmap, items) -> dict:
+    """Return every tool by slug: the content's, and those it no longer names (to delete last)."""
     tools = {t.slug: t for t in roadmap.tools.all()}
-    for order, item in enumerate(data.get("tools") or []):
+    for order, item in enumerate(items):
         tools[item["slug"]] = sync.upsert(
             tools.get(item["slug"]),
             Tool,
@@ -252,12 +292,18 @@ def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> Lo
                 "retired": bool(item.get("retired", False)),
             },
         )
+    return tools
 
+
+def _sync_steps(sync, roadmap, items, *, phases, tools) -> tuple[dict, dict]:
+    """Write the steps with their topics, resources, code examples and tools.
+
+    Return every step and every topic by slug, including those the content no longer names.
+    """
     steps = {s.slug: s for s in roadmap.steps.all()}
     # Topics are matched across the whole roadmap, so that moving one to another step keeps it.
     topics = {t.slug: t for t in Topic.objects.filter(step__roadmap=roadmap)}
-    wanted_topics = set()
-    for item in data.get("steps") or []:
+    for item in items:
         step = sync.upsert(
             steps.get(item["slug"]),
             Step,
@@ -273,73 +319,28 @@ def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> Lo
             },
         )
         steps[step.slug] = step
-        for order, topic in enumerate(item.get("topics") or []):
-            wanted_topics.add(topic["slug"])
-            topics[topic["slug"]] = sync.upsert(
-                topics.get(topic["slug"]),
-                Topic,
-                {"slug": topic["slug"]},
-                {
-                    "step": step,
-                    "order": order,
-                    "group": topic.get("group") or "",
-                    "title": topic["title"],
-                    "description": topic.get("description") or "",
-                },
-            )
+        _sync_topics(sync, step, item.get("topics") or [], topics=topics)
         _sync_resources(sync, step, item.get("resources") or [])
         _sync_code_examples(sync, step, item.get("code_examples") or [])
         _sync_step_tools(sync, step, [tools[slug] for slug in item.get("tools") or []])
+    return steps, topics
 
-    ideas = {i.slug: i for i in roadmap.project_ideas.prefetch_related("steps")}
-    for order, item in enumerate(data.get("project_ideas") or []):
-        existed = item["slug"] in ideas
-        idea = sync.upsert(
-            ideas.get(item["slug"]),
-            ProjectIdea,
-            {"roadmap": roadmap, "slug": item["slug"]},
+
+def _sync_topics(sync, step, items, *, topics: dict) -> None:
+    """Write a step's topics, updating `topics` (the roadmap's, by slug) in place."""
+    for order, item in enumerate(items):
+        topics[item["slug"]] = sync.upsert(
+            topics.get(item["slug"]),
+            Topic,
+            {"slug": item["slug"]},
             {
+                "step": step,
                 "order": order,
+                "group": item.get("group") or "",
                 "title": item["title"],
-                "tier": item["tier"],
-                "category": item.get("category") or "",
                 "description": item.get("description") or "",
             },
         )
-        wanted = [steps[slug] for slug in item.get("steps") or []]
-        current = sorted(s.slug for s in idea.steps.all()) if existed else []
-        if sorted(s.slug for s in wanted) != current:
-            idea.steps.set(wanted)
-            if current:
-                result.changed += 1
-                sync.log(
-                    idea,
-                    RoadmapChange.Action.CHANGED,
-                    [{"field": "steps", "old": ", ".join(current), "new": ", ".join(s.slug for s in wanted)}],
-                )
-        ideas[item["slug"]] = idea
-
-    # Deletions, children first, so that nothing protected is still referenced.
-    wanted_ideas = {i["slug"] for i in data.get("project_ideas") or []}
-    for slug, idea in ideas.items():
-        if slug not in wanted_ideas:
-            sync.delete(idea)
-    for slug, topic in topics.items():
-        if slug not in wanted_topics:
-            sync.delete(topic)
-    wanted_steps = {s["slug"] for s in data.get("steps") or []}
-    for slug, step in steps.items():
-        if slug not in wanted_steps:
-            sync.delete(step)
-    wanted_tools = {t["slug"] for t in data.get("tools") or []}
-    for slug, tool in tools.items():
-        if slug not in wanted_tools:
-            sync.delete(tool)
-    wanted_phases = {p["slug"] for p in data.get("phases") or []}
-    for slug, phase in phases.items():
-        if slug not in wanted_phases:
-            sync.delete(phase)
-    return result
 
 
 def _sync_resources(sync, step, items):
@@ -357,10 +358,8 @@ def _sync_resources(sync, step, items):
                 "description": item.get("description") or "",
             },
         )
-    wanted = {item["slug"] for item in items}
-    for slug, resource in existing.items():
-        if slug not in wanted:
-            sync.delete(resource)
+    for resource in _leftovers(existing, items):
+        sync.delete(resource)
 
 
 def _sync_code_examples(sync, step, items):
@@ -386,16 +385,35 @@ def _sync_step_tools(sync, step, wanted_tools):
     current = list(step.step_tools.select_related("tool"))
     if [st.tool_id for st in current] == [t.pk for t in wanted_tools]:
         return
-    old = ", ".join(st.tool.slug for st in current)
     step.step_tools.all().delete()
     StepTool.objects.bulk_create(StepTool(step=step, tool=t, order=i) for i, t in enumerate(wanted_tools))
-    if current:
-        sync.result.changed += 1
-        sync.log(
-            step,
-            RoadmapChange.Action.CHANGED,
-            [{"field": "tools", "old": old, "new": ", ".join(t.slug for t in wanted_tools)}],
+    sync.relink(step, "tools", [st.tool.slug for st in current], [t.slug for t in wanted_tools])
+
+
+def _sync_project_ideas(sync, roadmap, items, *, steps) -> dict:
+    """Return every project idea by slug: the content's, and those it no longer names (to delete)."""
+    ideas = {i.slug: i for i in roadmap.project_ideas.prefetch_related("steps")}
+    for order, item in enumerate(items):
+        existed = item["slug"] in ideas
+        idea = sync.upsert(
+            ideas.get(item["slug"]),
+            ProjectIdea,
+            {"roadmap": roadmap, "slug": item["slug"]},
+            {
+                "order": order,
+                "title": item["title"],
+                "tier": item["tier"],
+                "category": item.get("category") or "",
+                "description": item.get("description") or "",
+            },
         )
+        wanted = [steps[slug] for slug in item.get("steps") or []]
+        current = sorted(s.slug for s in idea.steps.all()) if existed else []
+        if sorted(s.slug for s in wanted) != current:
+            idea.steps.set(wanted)
+            sync.relink(idea, "steps", current, [s.slug for s in wanted])
+        ideas[item["slug"]] = idea
+    return ideas
 
 
 # --- export -----------------------------------------------------------------------------------
