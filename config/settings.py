@@ -117,9 +117,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 
 def _next_database(url: str) -> str:
     """The same Redis server, one database number up (redis://h:6379/0 -> redis://h:6379/1)."""
-    parts = urlsplit(url)
-    number = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    return urlunsplit((scheme, netloc, f"/{int(path.strip('/') or 0) + 1}", query, fragment))
 
 
 CACHE_URL = env.str("CACHE_URL", default=_next_database(REDIS_URL) if REDIS_URL else "")
