@@ -1,7 +1,7 @@
 from django.urls import path
 
 from config.cache import cache_anonymous_page
-from roadmap import views
+from roadmap import map_views, views
 from roadmap.feeds import ChangesFeed
 
 app_name = "roadmap"
@@ -24,5 +24,7 @@ urlpatterns = [
     path("roadmaps/<slug:slug>/projects/", views.project_ideas, name="projects"),
     path("roadmaps/<slug:slug>/changes/", views.changes, name="changes"),
     path("roadmaps/<slug:slug>/changes/feed/", cache_anonymous_page()(ChangesFeed()), name="changes_feed"),
+    path("roadmaps/<slug:slug>/map.svg", map_views.map_svg, name="map_svg"),
+    path("roadmaps/<slug:slug>/map.png", map_views.map_png, name="map_png"),
     path("roadmaps/<slug:slug>/<slug:section>/", views.guide_section, name="guide"),
 ]
