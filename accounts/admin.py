@@ -1,17 +1,22 @@
+from csp.decorators import csp_exempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
+from accounts.mail import reopen
 from accounts.models import ApiToken, ReminderDelivery, User
+from accounts.reminders import build_reminder_message, parse_period
+from accounts.tasks import send_reminder
 
 
 @admin.register(User)
@@ -48,8 +53,9 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(admin.ModelAdmin):
-    """Monthly reminder deliveries: read-only records, an action to retry, and a preview of any
-    user's email as it would be sent now (the preview views below)."""
+    """Monthly reminder deliveries: read-only records, an action to send again those that failed or
+    whose fate is unknown (staff decide), and a preview of any user's email as it would be sent now
+    (the preview views below)."""
 
     list_display = ["user", "period", "status", "attempts", "claimed_at", "sent_at", "short_error", "preview_link"]
     list_filter = ["status", "period"]
@@ -67,7 +73,7 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    actions = ["retry_deliveries", "preview_email"]
+    actions = ["send_again", "preview_email"]
     change_list_template = "reminders/admin/change_list.html"
 
     def has_add_permission(self, request):
@@ -83,12 +89,21 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
             '<a href="{}">Preview</a>', reverse("admin:accounts_reminderdelivery_preview", args=[obj.user_id])
         )
 
-    @admin.action(description="Retry: let the next run send the selected failed deliveries again")
-    def retry_deliveries(self, request, queryset):
-        count = queryset.filter(status=ReminderDelivery.Status.FAILED).update(
-            status=ReminderDelivery.Status.PENDING, updated_at=timezone.now()
+    @admin.action(description="Send again now (deliveries that failed or whose fate is unknown)")
+    def send_again(self, request, queryset):
+        ids = reopen(queryset)
+        if not ids:
+            self.message_user(
+                request, "Only deliveries that failed or whose fate is unknown can be sent again.", messages.WARNING
+            )
+            return
+        for user_id, period in ReminderDelivery.objects.filter(pk__in=ids).values_list("user_id", "period"):
+            transaction.on_commit(lambda u=user_id, p=period: send_reminder.delay(user_id=u, period=p))
+        self.message_user(
+            request,
+            f"{len(ids)} email(s) are being sent again. A learner whose first copy did arrive gets it twice.",
+            messages.SUCCESS,
         )
-        self.message_user(request, f"{count} failed deliveries will be sent by the next run (send_reminders).")
 
     @admin.action(description="Preview the email of the selected delivery's user")
     def preview_email(self, request, queryset):
@@ -105,8 +120,6 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
         ]
 
     def _message(self, request, user_id):
-        from accounts.reminders import build_reminder_message, parse_period
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         user = get_object_or_404(User, pk=user_id)
@@ -147,12 +160,12 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "reminders/admin/preview.html", context)
 
+    @method_decorator(csp_exempt())
     def preview_html(self, request, user_id):
         """The HTML part alone, framed by the preview page. Email HTML needs inline styles, so this one
         response gets its own policy: styles and images, no script, framed by this site only."""
         _user, _period, message = self._message(request, user_id)
         response = HttpResponse(message.alternatives[0][0])
-        response._csp_exempt = True
         response["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
             "frame-ancestors 'self'; base-uri 'none'"

@@ -87,11 +87,22 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def absolute_url(path: str) -> str:
+    """The absolute address of a site path, from SITE_URL (emails are read outside the site)."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+def site_domain() -> str:
+    """The host name of SITE_URL, for Message-IDs and List-Ids."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 def make_message_id(*parts) -> str:
     """A Message-ID fixed by what the email is for (`make_message_id("reminder", period, user.pk)`), in
     the site's domain: a copy sent twice by hand is recognisable as the same message."""
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<{'.'.join(str(part) for part in parts)}@{domain}>"
+    return f"<{'.'.join(str(part) for part in parts)}@{site_domain()}>"
 
 
 def build_email(

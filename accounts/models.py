@@ -220,7 +220,7 @@ class EmailDelivery(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     # Attempts (claims plus failed connections) after which a failed row is left for staff to look at.
-    max_attempts = 6
+    max_attempts = 10
     # Longer than a live send can take (each SMTP step times out after EMAIL_TIMEOUT): a claim older
     # than this belongs to a sender that died.
     claim_lease = timedelta(minutes=5)

@@ -1,59 +1,39 @@
 """Reads for the monthly reminder: who gets it, and what it says.
 
-The email is put together from three templates (`emails/monthly_reminder_subject.txt`, `_body.txt`,
-`_body.html`) by one helper, `render_email`, from a context that `reminder_context` builds with the
-same selectors the dashboard uses (progress_for, plan_status, next_topics, portfolio_metrics). The
-writes (claiming a delivery, sending it, unsubscribing) live in `accounts.reminder_services`.
+The context of the email is built by `reminder_context` with the same selectors the dashboard uses
+(progress_for, plan_status, next_topics, portfolio_metrics); `reminder_batch` makes the reads of a
+whole batch of users at once. The roadmap's changes are summarised in `accounts.reminder_changes`;
+the message is put together and sent by `accounts.mail`; the writes live in
+`accounts.reminder_services`.
 """
 
 import re
-import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import Exists, OuterRef, Q
-from django.template.loader import render_to_string
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.mail import absolute_url, build_email, make_message_id, site_domain
 from accounts.models import ReminderDelivery, User
+from accounts.reminder_changes import CHANGES_SCANNED, changes_digest, releases_by_id
 from accounts.unsubscribe import make_token
 from portfolio.metrics import PROJECTS_NEEDED
 from portfolio.selectors import portfolio_metrics, portfolio_metrics_for
 from roadmap import selectors as roadmap_selectors
-from roadmap.models import Release, RoadmapChange, TopicProgress
+from roadmap.models import RoadmapChange, TopicProgress
 from roadmap.plan import plan_phases, plan_status
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")
 
-# How much of the changelog one email shows before pointing to the full page.
-CHANGES_SHOWN = 8
-CHANGES_PER_GROUP = 3
-# How many changelog rows are read to build the summary (the counts beyond it are estimated by count()).
-CHANGES_SCANNED = 500
 COMPLETED_SHOWN = 5
 NEXT_TOPICS = 3
 # Contract URLs (DESIGN.md) owned by other parts of the site.
 SETTINGS_PATH = "/settings/#reminders"
 PORTFOLIO_PATH = "/portfolio/"
-
-# The order and names in which content changes are grouped in the email.
-CHANGE_GROUPS = {
-    "roadmap": "Roadmap",
-    "phase": "Phases",
-    "step": "Steps",
-    "topic": "Topics",
-    "resource": "Resources",
-    "tool": "Tools",
-    "steptool": "Tools",
-    "codeexample": "Code examples",
-    "projectidea": "Project ideas",
-}
-ACTION_WORDS = {"created": "added", "changed": "updated", "deleted": "removed"}
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -101,162 +81,36 @@ def eligible_users():
 
 def user_ids_to_remind(period: str):
     """Ids (ascending) of eligible users whose reminder for `period` is still to send: no delivery yet,
-    or one that is pending, being sent, or failed with attempts left. A values_list, so that
-    callers can stream it with .iterator()."""
-    finished = ReminderDelivery.objects.filter(user_id=OuterRef("pk"), period=period).filter(
-        Q(status__in=[ReminderDelivery.Status.SENT, ReminderDelivery.Status.SKIPPED])
-        | Q(status=ReminderDelivery.Status.FAILED, attempts__gte=settings.REMINDER_MAX_ATTEMPTS)
+    or one that is pending or failed with attempts left (not one being sent, sent, skipped, or
+    whose fate is unknown). A values_list, so that callers can stream it with .iterator()."""
+    deliveries = ReminderDelivery.objects.filter(user_id=OuterRef("pk"), period=period)
+    return (
+        eligible_users()
+        .filter(~Exists(deliveries) | Exists(deliveries.claimable()))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    return eligible_users().filter(~Exists(finished)).order_by("pk").values_list("pk", flat=True)
 
 
 # --- what it says -------------------------------------------------------------------------------
 
 
-def absolute(path: str) -> str:
-    """The absolute address of a site path (emails are read outside the site)."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{settings.SITE_URL}{path}"
-
-
 def unsubscribe_url(user) -> str:
-    return absolute(reverse("reminders:unsubscribe", kwargs={"token": make_token(user)}))
+    return absolute_url(reverse("reminders:unsubscribe", kwargs={"token": make_token(user)}))
 
 
 def site_links(roadmap) -> dict:
     """The links every email carries, the same for everyone (a batch works them out once)."""
     links = {
-        "dashboard_url": absolute(reverse("dashboard")),
-        "settings_url": absolute(SETTINGS_PATH),
-        "portfolio_url": absolute(PORTFOLIO_PATH),
+        "dashboard_url": absolute_url(reverse("dashboard")),
+        "settings_url": absolute_url(SETTINGS_PATH),
+        "portfolio_url": absolute_url(PORTFOLIO_PATH),
     }
     if roadmap is not None:
-        links["roadmap_url"] = absolute(roadmap.get_absolute_url())
-        links["changes_url"] = absolute(reverse("roadmap:changes", kwargs={"slug": roadmap.slug}))
-        links["ideas_url"] = absolute(reverse("roadmap:projects", kwargs={"slug": roadmap.slug}))
+        links["roadmap_url"] = absolute_url(roadmap.get_absolute_url())
+        links["changes_url"] = absolute_url(reverse("roadmap:changes", kwargs={"slug": roadmap.slug}))
+        links["ideas_url"] = absolute_url(reverse("roadmap:projects", kwargs={"slug": roadmap.slug}))
     return links
-
-
-@dataclass
-class ChangeItem:
-    action: str
-    title: str
-    url: str = ""
-
-    @property
-    def word(self) -> str:
-        return ACTION_WORDS.get(self.action, self.action)
-
-
-@dataclass
-class ChangeGroup:
-    label: str
-    counts: dict = field(default_factory=dict)
-    items: list = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        """e.g. "2 added, 1 updated"."""
-        return ", ".join(f"{n} {ACTION_WORDS.get(action, action)}" for action, n in self.counts.items())
-
-
-@dataclass
-class ChangesDigest:
-    """Roadmap changes since a moment: releases with their notes, then content changes grouped by kind,
-    at most CHANGES_SHOWN items listed (`hidden` counts the rest)."""
-
-    since: datetime | None
-    releases: list = field(default_factory=list)
-    groups: list = field(default_factory=list)
-    total: int = 0
-    hidden: int = 0
-    url: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return not self.releases and not self.groups
-
-
-def changes_digest(
-    roadmap, since: datetime | None, *, batch: "ReminderBatch | None" = None, url: str = ""
-) -> ChangesDigest:
-    """What changed in `roadmap` after `since`, summarised for an email. Three queries at most; none
-    when `batch` holds the changes already."""
-    digest = ChangesDigest(since=since, url=url or site_links(roadmap)["changes_url"])
-    if batch is not None and batch.change_rows is not None:
-        rows = [row[1:] for row in batch.change_rows if since is None or row[0] > since]
-        releases = batch.releases
-    else:
-        rows = list(
-            roadmap_selectors.changes_since(roadmap, since)
-            .select_related(None)
-            .values_list("action", "object_type", "object_id", "object_repr", "url")[:CHANGES_SCANNED]
-        )
-        releases = None
-    if not rows:
-        return digest
-    release_ids = [object_id for action, _t, object_id, _r, _u in rows if action == RoadmapChange.Action.RELEASED]
-    if release_ids:
-        if releases is None:
-            releases = _releases(roadmap, release_ids)
-        digest.releases = [releases[i] for i in release_ids if i in releases]
-    # Newest first: the first change seen of an object is its latest state; an object created in the
-    # window is "added" whatever happened to it after, unless it is gone again.
-    seen: dict[tuple[str, str], ChangeItem] = {}
-    groups: dict[str, ChangeGroup] = {}
-    for action, object_type, object_id, object_repr, url in rows:
-        label = CHANGE_GROUPS.get(object_type)
-        if label is None or action == RoadmapChange.Action.RELEASED:
-            continue
-        key = (object_type, object_id or object_repr)
-        item = seen.get(key)
-        if item is None:
-            item = seen[key] = ChangeItem(action=action, title=object_repr, url=absolute(url) if url else "")
-            groups.setdefault(label, ChangeGroup(label=label)).items.append(item)
-        elif action == RoadmapChange.Action.CREATED and item.action != RoadmapChange.Action.DELETED:
-            item.action = action
-    order = list(dict.fromkeys(CHANGE_GROUPS.values()))
-    shown = 0
-    for label in order:
-        group = groups.get(label)
-        if group is None:
-            continue
-        for item in group.items:
-            group.counts[item.action] = group.counts.get(item.action, 0) + 1
-        group.counts = {a: group.counts[a] for a in ACTION_WORDS if a in group.counts}
-        digest.total += len(group.items)
-        room = max(0, min(CHANGES_PER_GROUP, CHANGES_SHOWN - shown))
-        group.items = group.items[:room]
-        shown += len(group.items)
-        digest.groups.append(group)
-    digest.hidden = digest.total - shown
-    if len(rows) == CHANGES_SCANNED:
-        # More changes than we read: say so rather than pretend the counts are complete.
-        digest.hidden += roadmap_selectors.changes_since(roadmap, since).count() - CHANGES_SCANNED
-    return digest
-
-
-def _releases(roadmap, ids) -> dict:
-    """{str(id): Release} with plain-text notes, for the releases among `ids`."""
-    releases = Release.objects.filter(roadmap=roadmap, pk__in=[int(i) for i in ids if str(i).isdigit()])
-    result = {}
-    for release in releases:
-        release.notes_text = _indented(release.notes)
-        result[str(release.pk)] = release
-    return result
-
-
-def _indented(markdown: str, *, max_lines: int = 12, width: int = 74) -> str:
-    """Release notes for the plain-text part: the Markdown as written (it reads well as text),
-    wrapped and indented under their heading, cut after `max_lines` lines."""
-    lines = []
-    for line in markdown.strip().splitlines():
-        wrapped = textwrap.wrap(line, width=width, subsequent_indent="  " if line.lstrip()[:2] in ("- ", "* ") else "")
-        lines.extend(wrapped or [""])
-    if len(lines) > max_lines:
-        lines = [*lines[:max_lines], "..."]
-    return "\n".join(f"  {line}" if line else "" for line in lines)
 
 
 def _previous_reminder_at(user, period: str) -> datetime | None:
@@ -370,7 +224,7 @@ def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
         # Otherwise each email reads (and counts) its own changes.
         batch.change_rows = rows
         release_ids = [row[3] for row in rows if row[1] == RoadmapChange.Action.RELEASED]
-        batch.releases = _releases(roadmap, release_ids) if release_ids else {}
+        batch.releases = releases_by_id(roadmap, release_ids) if release_ids else {}
     return batch
 
 
@@ -405,6 +259,9 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     else:
         context["completed_count"], context["completed_titles"] = _completed_in(user, last_month_start, month_start)
     context["completed_more"] = context["completed_count"] - len(context["completed_titles"])
+    # A learner who joined last month (or since) is welcomed, not told they completed nothing.
+    context["joined_on"] = timezone.localdate(user.date_joined, user.zone)
+    context["new_learner"] = context["joined_on"] >= last_month_start
     if roadmap is None:
         return context
 
@@ -423,7 +280,7 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
         user, roadmap, limit=NEXT_TOPICS, progress=progress, topics=batch.topics if shared else None
     ):
         if topic.step_id not in step_urls:
-            step_urls[topic.step_id] = absolute(topic.step.get_absolute_url())
+            step_urls[topic.step_id] = absolute_url(topic.step.get_absolute_url())
         url = f"{step_urls[topic.step_id]}#topic-{topic.slug}"
         context["next_topics"].append({"title": topic.title, "step": topic.step.title, "url": url})
     metrics = batch.portfolio[user.pk] if shared else portfolio_metrics(user)
@@ -436,42 +293,20 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     return context
 
 
-def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html) of `templates/emails/<name>_subject.txt`, `_body.txt` and `_body.html`."""
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}_body.txt", context)
-    # Blank lines left by template tags make the plain text look broken: keep at most one.
-    text = re.sub(r"\n[ \t]*(\n[ \t]*)+\n", "\n\n", text).strip() + "\n"
-    html = render_to_string(f"emails/{name}_body.html", context)
-    return subject, text, html
-
-
-def _message_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def build_reminder_message(
-    user, *, period: str, roadmap=None, connection=None, batch: ReminderBatch | None = None
-) -> EmailMultiAlternatives:
-    """The monthly reminder to `user` for `period`: plain text + HTML, RFC 8058 one-click unsubscribe
-    headers, and a Message-ID fixed by (user, period), so that a copy sent twice by accident is
-    recognisable as the same message by mail systems that deduplicate."""
+def build_reminder_message(user, *, period: str, roadmap=None, batch: ReminderBatch | None = None):
+    """The monthly reminder to `user` for `period` (an EmailMultiAlternatives): plain text + HTML,
+    RFC 8058 one-click unsubscribe headers, and a Message-ID fixed by (user, period)."""
     context = reminder_context(user, period=period, roadmap=roadmap, batch=batch)
-    subject, text, html = render_email("monthly_reminder", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return build_email(
+        name="monthly_reminder",
+        context=context,
         to=[user.email],
-        connection=connection,
+        message_id=make_message_id("reminder", period, user.pk),
         headers={
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"Monthly update <monthly.{_message_domain()}>",
+            "List-Id": f"Monthly update <monthly.{site_domain()}>",
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",
-            "Message-ID": f"<reminder.{period}.{user.pk}@{_message_domain()}>",
         },
     )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -9,6 +9,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,11 +20,13 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def _schedule(sender, **kwargs):
-    from django.conf import settings
-
-    # The monthly reminder: day REMINDER_DAY at REMINDER_HOUR:REMINDER_MINUTE UTC (CELERY_TIMEZONE).
+    # The monthly reminder: day REMINDER_DAY of the month at REMINDER_HOUR:00 UTC (CELERY_TIMEZONE).
     sender.add_periodic_task(
-        crontab(minute=settings.REMINDER_MINUTE, hour=settings.REMINDER_HOUR, day_of_month=settings.REMINDER_DAY),
+        crontab(minute=0, hour=settings.REMINDER_HOUR, day_of_month=settings.REMINDER_DAY),
         sender.signature("accounts.send_monthly_reminders"),
         name="monthly-reminders",
+    )
+    # Emails whose sender died mid-send show up as "unknown" in the admin within minutes.
+    sender.add_periodic_task(
+        crontab(minute="*/5"), sender.signature("accounts.expire_email_claims"), name="expire-email-claims"
     )

@@ -1,8 +1,9 @@
 """A real SMTP server for tests and the benchmark: aiosmtpd on a free loopback port, in a thread.
 
 It keeps every accepted message, can refuse for a while (a 4xx or 5xx reply to DATA, as a server
-that is overloaded or misconfigured does), and can be slowed down to widen the moment a worker is
-in the middle of a send.
+that is overloaded or misconfigured does), refuse some recipients for good (550), and be slowed down
+before the recipients (`delay`) or before its answer to the message (`data_delay`: the message is
+taken, whatever happens to the client meanwhile, as a real server does once it has the final ".").
 """
 
 import asyncio
@@ -30,6 +31,8 @@ class _Handler:
         # A slow server before the end of the message: a worker killed now has handed nothing over.
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
+        if address.lower() in self.server.refused_recipients:
+            return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -39,14 +42,20 @@ class _Handler:
         if reply:
             server.refused += 1
             return reply
+        server.receiving += 1
+        if server.data_delay:
+            # The message is here; the answer comes late (a client may time out or die meanwhile).
+            await asyncio.sleep(server.data_delay)
         server.record(envelope)
         return "250 2.0.0 OK: queued"
 
 
 class SMTPServer:
     """Start with start(); `messages` (parsed email.message.EmailMessage), `recipients` (a Counter),
-    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`; `delay` slows each RCPT.
-    With keep=False only the count is kept."""
+    `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`; `delay` slows each RCPT,
+    `data_delay` the answer to each message (`receiving` counts the messages it started taking);
+    `refused_recipients` (lower-case addresses) are refused with a 550. With keep=False only the
+    count is kept."""
 
     def __init__(self, *, keep: bool = True):
         self.port = free_port()
@@ -57,6 +66,9 @@ class SMTPServer:
         self.count = 0
         self.refused = 0
         self.delay = 0.0
+        self.data_delay = 0.0
+        self.receiving = 0
+        self.refused_recipients: set[str] = set()
         self._refuse_reply = ""
         self._refuse_until = 0.0
         self._lock = threading.Lock()

@@ -1,12 +1,14 @@
 """The monthly reminder with the real parts: Celery worker processes on the real Redis broker, the
 dispatcher run by the management command in its own process, PostgreSQL shared by all of them, and
-an aiosmtpd server counting what arrives.
+an aiosmtpd server counting what arrives. No fixed sleeps: every wait polls the database, the SMTP
+server or the workers' logs until a deadline.
 
 Each test run uses its own Redis database number and a queue named for the run, purged afterwards,
 so that tasks from other runs never reach these workers. Needs PostgreSQL and Redis: skipped locally
 without them, failing under REQUIRE_SERVICES=1.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -100,6 +103,20 @@ class Stack:
             time.sleep(0.1)
         raise AssertionError(f"worker did not start:\n{log.read_text()[-3000:]}")
 
+    def finished(self, task: str) -> int:
+        """How many `task` runs the workers have finished (their log says "succeeded")."""
+        pattern = re.compile(rf"Task {re.escape(task)}\[[^\]]+\] succeeded")
+        return sum(len(pattern.findall(log.read_text())) for log in self.logs.glob("worker-*.log"))
+
+    def wait_for_tasks(self, task: str, count: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.finished(task) >= count:
+                return
+            time.sleep(0.1)
+        logs = "\n".join(log.read_text()[-2000:] for log in self.logs.glob("worker-*.log"))
+        raise AssertionError(f"{self.finished(task)} of {count} {task} tasks finished:\n{logs}")
+
     def kill(self, process: subprocess.Popen) -> None:
         """SIGKILL the worker and its pool processes: no cleanup, no acknowledgement."""
         os.killpg(process.pid, signal.SIGKILL)
@@ -117,16 +134,22 @@ class Stack:
                 process.wait(10)
 
     def send_reminders(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", "send_reminders", "--skip-checks", "--period", PERIOD, *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        return self.send_reminders_at_once(1, *args)[0]
+
+    def send_reminders_at_once(self, count: int, *args: str) -> list[str]:
+        """Run the month from `count` processes at the same time (beat ticking twice, an operator's
+        rerun during the run); their outputs."""
+        command = [sys.executable, "manage.py", "send_reminders", "--skip-checks", "--period", PERIOD, *args]
+        processes = [
+            subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(count)
+        ]
+        outputs = []
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=60)
+            assert process.returncode == 0, stderr
+            outputs.append(stdout)
+        return outputs
 
     def publish_batch(self, user_ids: list[int]) -> None:
         """Enqueue one batch task directly (as a duplicate delivery by the broker would)."""
@@ -160,9 +183,6 @@ def stack(postgres_required, transactional_db, redis_url, smtp_server, tmp_path)
         "EMAIL_URL": smtp_server.url,
         "SITE_URL": "https://roadmap.example.org",
         "REMINDER_BATCH_SIZE": "5",
-        "REMINDER_CLAIM_LEASE": "2",
-        "REMINDER_RETRY_BACKOFF": "0.5",
-        "REMINDER_MAX_RETRIES": "6",
         "LOG_FORMAT": "text",
         "PYTHONUNBUFFERED": "1",
     }
@@ -182,16 +202,30 @@ def _learners(count: int, prefix: str = "learner") -> list:
     return users
 
 
-def _wait_until_settled(smtp_server, expected: int, timeout: float = 40.0) -> None:
-    """Wait until `expected` messages arrived and no delivery is still open."""
+def _wait_until(condition, what: str, timeout: float = 40.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        open_rows = ReminderDelivery.objects.filter(period=PERIOD).exclude(status=Status.SENT).count()
-        if smtp_server.count >= expected and open_rows == 0:
+        if condition():
             return
-        time.sleep(0.2)
+        time.sleep(0.1)
     rows = list(ReminderDelivery.objects.values_list("user__username", "status", "attempts", "error"))
-    raise AssertionError(f"{smtp_server.count} of {expected} messages; deliveries: {rows}")
+    raise AssertionError(f"timed out waiting for {what}; deliveries: {rows}")
+
+
+def _wait_until_settled(smtp_server, expected: int, timeout: float = 40.0) -> None:
+    """Wait until `expected` messages arrived and every delivery of the month is sent."""
+    _wait_until(
+        lambda: (
+            smtp_server.count >= expected
+            and not ReminderDelivery.objects.filter(period=PERIOD).exclude(status=Status.SENT).exists()
+        ),
+        f"{expected} messages",
+        timeout,
+    )
+
+
+def _batches(output: str) -> int:
+    return int(re.search(r"in (\d+) batch\(es\) queued", output).group(1))
 
 
 def test_real_workers_send_each_opted_in_user_exactly_one_message(stack, smtp_server):
@@ -205,11 +239,12 @@ def test_real_workers_send_each_opted_in_user_exactly_one_message(stack, smtp_se
 
     assert "12 user(s) in 3 batch(es) queued" in stack.send_reminders()
     _wait_until_settled(smtp_server, 12)
+    stack.wait_for_tasks("accounts.send_reminder_batch", 3)
     # The month again, and one batch delivered twice by the broker: nothing new arrives.
     assert "0 user(s) in 0 batch(es) queued" in stack.send_reminders()
     stack.publish_batch([u.pk for u in users[:5]])
     stack.publish_batch([u.pk for u in users[:5]])
-    time.sleep(3)
+    stack.wait_for_tasks("accounts.send_reminder_batch", 5)
 
     assert smtp_server.recipients == {u.email: 1 for u in users}
     deliveries = ReminderDelivery.objects.filter(period=PERIOD)
@@ -219,6 +254,7 @@ def test_real_workers_send_each_opted_in_user_exactly_one_message(stack, smtp_se
     message = smtp_server.messages[0]
     assert message["List-Unsubscribe"].strip().startswith("<https://roadmap.example.org/reminders/unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(rf"<reminder\.{PERIOD}\.\d+@roadmap\.example\.org>", message["Message-ID"])
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert text.startswith("Hi learner")
@@ -230,42 +266,101 @@ def test_real_workers_send_each_opted_in_user_exactly_one_message(stack, smtp_se
         resolve(urlsplit(link).path)
 
 
-def test_worker_killed_mid_batch_then_rerun_sends_each_user_exactly_once(stack, smtp_server):
-    users = _learners(24)
-    stack.env["REMINDER_BATCH_SIZE"] = "24"
-    # A server slow to accept recipients keeps the worker inside a send most of the time, so the kill
-    # lands mid-batch and mid-send, before the row is claimed (the rerun sends it). A kill after the
-    # claim is covered in test_reminders.py.
-    smtp_server.delay = 0.1
+def test_two_workers_racing_on_duplicate_tasks_and_two_beat_ticks_send_once(stack, smtp_server):
+    users = _learners(20)
+    stack.start_worker()
+    stack.start_worker()
+
+    # Two dispatchers at once (a second beat tick), and the first batch published twice more.
+    outputs = stack.send_reminders_at_once(2)
+    stack.publish_batch([u.pk for u in users[:5]])
+    stack.publish_batch([u.pk for u in users[:5]])
+    _wait_until_settled(smtp_server, 20)
+    stack.wait_for_tasks("accounts.send_reminder_batch", sum(_batches(out) for out in outputs) + 2)
+
+    assert _batches(outputs[0]) + _batches(outputs[1]) >= 4
+    assert smtp_server.recipients == {u.email: 1 for u in users}
+    assert set(ReminderDelivery.objects.values_list("status", "attempts")) == {(Status.SENT, 1)}
+
+
+def test_worker_killed_mid_send_leaves_unknown_never_resent_until_staff_send_again(
+    stack, smtp_settings, staff, client, django_capture_on_commit_callbacks
+):
+    smtp_server = smtp_settings
+    users = _learners(8)
+    stack.env["REMINDER_BATCH_SIZE"] = "8"
+    # The server takes the first message and answers late: the worker is killed while it waits,
+    # after its claim and before it could record the answer.
+    smtp_server.data_delay = 3
     worker = stack.start_worker(concurrency=1)
     stack.send_reminders()
-    assert smtp_server.wait_for(6, timeout=30)
-
+    _wait_until(
+        lambda: smtp_server.receiving >= 1 and ReminderDelivery.objects.filter(status=Status.SENDING).exists(),
+        "the first message in the server's hands",
+    )
     stack.kill(worker)
-    killed_at = smtp_server.count
-    assert killed_at < 24
-    smtp_server.delay = 0
+    smtp_server.data_delay = 0
+    victim = ReminderDelivery.objects.get(status=Status.SENDING)
+    assert smtp_server.wait_for(1, timeout=10)  # it did arrive: only the server knows
+
+    # A new worker and a rerun send the rest of the batch; the claimed row is left alone.
     stack.start_worker()
-    stack.send_reminders()
-    _wait_until_settled(smtp_server, 24)
-    # Past the claim lease: a re-check of the row that was in flight sends nothing more.
-    time.sleep(3)
+    assert "7 user(s) in 1 batch(es) queued" in stack.send_reminders()
+    _wait_until(lambda: smtp_server.count >= 8, "the rest of the batch")
+    stack.wait_for_tasks("accounts.send_reminder_batch", 1)
+    # Past the lease (5 minutes, here moved back in time), the next run marks it unknown; nothing resent.
+    ReminderDelivery.objects.filter(pk=victim.pk).update(
+        claimed_at=victim.claimed_at - ReminderDelivery.claim_lease - timedelta(seconds=1)
+    )
+    assert "0 user(s) in 0 batch(es) queued" in stack.send_reminders()
+    stack.publish_batch([victim.user_id])
+    stack.wait_for_tasks("accounts.send_reminder_batch", 2)
 
+    victim.refresh_from_db()
+    assert (victim.status, victim.attempts) == (Status.UNKNOWN, 1)
     assert smtp_server.recipients == {u.email: 1 for u in users}
-    assert ReminderDelivery.objects.filter(period=PERIOD, status=Status.SENT).count() == 24
+
+    # Staff decide to send it again: exactly one more copy, however often they click.
+    client.force_login(staff)
+    action = {"action": "send_again", "_selected_action": [victim.pk]}
+    with _tasks_in_this_process():
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post("/admin/accounts/reminderdelivery/", action)
+    victim.refresh_from_db()
+    assert (victim.status, victim.attempts) == (Status.SENT, 2)
+    assert smtp_server.recipients[victim.user.email] == 2
+    assert sum(smtp_server.recipients.values()) == 9
 
 
-def test_smtp_refusing_for_a_while_then_accepting_sends_each_user_once(stack, smtp_server):
+def test_smtp_refusing_for_a_while_then_a_rerun_sends_each_user_once(stack, smtp_server):
     users = _learners(8)
     stack.start_worker()
-    # Refusing from before the run (whose start-up takes a couple of seconds) until a while into it.
-    smtp_server.refuse("451 4.3.0 Try again later", seconds=5)
+    smtp_server.refuse("451 4.3.0 Try again later")
 
     stack.send_reminders()
+    _wait_until(
+        lambda: ReminderDelivery.objects.filter(status=Status.FAILED).count() == 8, "every first attempt refused"
+    )
+    # The server is back; the operator's rerun (or the retries, a minute later) sends each user once.
+    smtp_server.accept()
+    assert "8 user(s) in 2 batch(es) queued" in stack.send_reminders()
     _wait_until_settled(smtp_server, 8)
-    time.sleep(1)
 
     assert smtp_server.refused >= 8
     assert smtp_server.recipients == {u.email: 1 for u in users}
     deliveries = ReminderDelivery.objects.filter(period=PERIOD)
     assert all(d.attempts >= 2 and d.error == "" for d in deliveries)
+
+
+@contextlib.contextmanager
+def _tasks_in_this_process():
+    """Tasks the test's own requests enqueue run here, at once (the workers read their own queue)."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager

@@ -11,10 +11,12 @@ again. With REDIS_URL set, batches go to the workers; without it, they run here.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
+from accounts.models import ReminderDelivery, User
 from accounts.reminder_services import reminder_send
 from accounts.reminders import eligible_users, parse_period, user_ids_to_remind
 from accounts.tasks import send_monthly_reminders
+
+Status = ReminderDelivery.Status
 
 
 class Command(BaseCommand):
@@ -60,13 +62,24 @@ class Command(BaseCommand):
             due = user_ids_to_remind(period).filter(pk=target.pk).exists()
             self.stdout.write(f"{period}: {target.username} {'would get' if due else 'already has'} the reminder.")
             return
-        result = reminder_send(user_id=target.pk, period=period)
-        message = {
-            "sent": f"{period}: sent to {target.email}.",
-            "done": f"{period}: {target.username} already has this month's reminder (or it ran out of attempts).",
-            "busy": f"{period}: another worker is sending it right now; try again in {result.retry_after:.0f}s.",
-            "failed": f"{period}: failed: {result.error}",
-        }.get(result.outcome, f"{period}: {result.outcome}")
-        if result.outcome == "failed":
-            raise CommandError(message)
-        self.stdout.write(self.style.SUCCESS(message) if result.outcome == "sent" else message)
+        outcome = reminder_send(user_id=target.pk, period=period)
+        if outcome.kind == "sent":
+            self.stdout.write(self.style.SUCCESS(f"{period}: sent to {target.email}."))
+        elif outcome.kind == "busy":
+            self.stdout.write(f"{period}: another worker is sending it right now.")
+        elif outcome.kind in ("failed", "unknown"):
+            raise CommandError(f"{period}: {outcome.kind}: {outcome.error}")
+        else:
+            delivery = ReminderDelivery.objects.get(user=target, period=period)
+            self.stdout.write(f"{period}: {target.username} {self._state(delivery)}")
+
+    @staticmethod
+    def _state(delivery) -> str:
+        """Why nothing was sent, in the words staff need."""
+        if delivery.status == Status.SENT:
+            return f"already has this month's reminder (sent {delivery.sent_at:%Y-%m-%d %H:%M} UTC)."
+        if delivery.status == Status.UNKNOWN:
+            return "has a reminder whose fate is unknown; not sent again (the admin's Send again does)."
+        if delivery.status == Status.FAILED:
+            return f"is out of attempts; last error: {delivery.error} (the admin's Send again tries anew)."
+        return f"is skipped: {delivery.error}"
