@@ -89,7 +89,7 @@ class InviteAdmin(admin.ModelAdmin):
     raw_id_fields = ["cohort", "created_by"]
     # The token is the invitation's credential: staff see that there is one, not what it is.
     exclude = ["token"]
-    readonly_fields = ["created_at", "answered_at", "uses", "sends", "emails_sent", "last_sent_at", "last_error"]
+    readonly_fields = ["created_at", "answered_at", "uses", "sends", "last_sent_at"]
 
 
 @admin.register(Nudge)

@@ -1,124 +1,134 @@
-"""The cohort's emails: an invitation, a mentor's nudge. Each is three templates
-(`cohorts/emails/<name>_subject.txt`, `_body.txt`, `_body.html`) put together by one helper.
+"""The cohort's emails: an invitation, a mentor's nudge, the mentor's monthly digest. Each is three
+templates (`cohorts/templates/emails/cohort_<name>_subject.txt`, `_body.txt`, `_body.html`) put
+together by accounts.mail.build_email, the same path as the learners' reminder.
 
-What an email may say follows the same rule as the pages: a nudge tells the member who wrote and
-what; an invitation names the cohort and who invited. No email carries another member's data.
+What an email may say follows the pages' rule: a nudge tells the member who wrote and what; an
+invitation names the cohort and who invited; a digest goes to a mentor of the cohort and says of
+its members only what the cohort page shows that mentor.
 """
 
-import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from cohorts.models import Invite, Membership, Nudge
+from accounts.mail import build_email, make_message_id
+from cohorts.models import Invite, Membership, MentorDigest, Nudge
 from cohorts.selectors import NEVER_SHARED, SHARED_WITH_MENTORS
 
-NUDGE_OPT_OUT_SALT = "cohorts.nudges.opt-out"
+OPT_OUT_SALT = "cohorts.emails.opt-out"
+# What an opt-out link turns off: {kind: (Membership field, what the page calls it)}.
+OPT_OUTS = {
+    "nudges": ("nudges_opt_in", "emails from the cohort's mentors"),
+    "digest": ("digest_opt_in", "the monthly mentor digest"),
+}
 
 
 def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def render(name: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html) of the three templates of `name`."""
-    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"cohorts/emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"cohorts/emails/{name}_body.txt", context)
-    text = re.sub(r"\n[ \t]*(\n[ \t]*)+\n", "\n\n", text).strip() + "\n"
-    html = render_to_string(f"cohorts/emails/{name}_body.html", context)
-    return subject, text, html
+def _base_context() -> dict:
+    return {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
 
 
-def _domain() -> str:
+def _domain_of_site() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def _message(*, subject, text, html, to, headers, connection=None) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        connection=connection,
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", **headers},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+# --- opting out ---------------------------------------------------------------------------------------
 
 
-# --- invitation ---------------------------------------------------------------------------------------
+def opt_out_token(membership: Membership, kind: str) -> str:
+    """A signed token naming one membership and one kind of email: following it turns that off."""
+    return signing.dumps({"m": membership.pk, "k": kind}, salt=OPT_OUT_SALT)
 
 
-def invite_message(invite: Invite, *, connection=None) -> EmailMultiAlternatives:
+def opt_out_read(token: str) -> tuple[int, str] | None:
+    """(membership id, kind) of a token made by opt_out_token, or None."""
+    try:
+        data = signing.loads(token, salt=OPT_OUT_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("m"), int) or data.get("k") not in OPT_OUTS:
+        return None
+    return data["m"], data["k"]
+
+
+def opt_out_url(membership: Membership, kind: str) -> str:
+    return absolute(reverse("cohorts:email_opt_out", kwargs={"token": opt_out_token(membership, kind)}))
+
+
+def _list_headers(url: str, list_name: str, list_key: str) -> dict:
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"{list_name} <{list_key}.{_domain_of_site()}>",
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+
+
+# --- the emails ----------------------------------------------------------------------------------------
+
+
+def invite_message(invite: Invite, *, number: int):
     """The invitation email: who invites, to which cohort, what joining shares, the link."""
-    cohort = invite.cohort
     inviter = invite.created_by
     context = {
-        "cohort": cohort,
+        **_base_context(),
+        "cohort": invite.cohort,
         "inviter_name": inviter.name if inviter else "The cohort's owner",
         "join_url": absolute(invite.get_absolute_url()),
         "expires_at": invite.expires_at,
         "shared": SHARED_WITH_MENTORS,
         "never_shared": NEVER_SHARED,
     }
-    subject, text, html = render("invite", context)
-    return _message(
-        subject=subject,
-        text=text,
-        html=html,
+    return build_email(
+        name="cohort_invite",
+        context=context,
         to=[invite.email],
-        connection=connection,
-        # The same Message-ID for each send of one invitation: a resend is recognisably the same one.
-        headers={"Message-ID": f"<cohort-invite.{invite.pk}.{invite.sends}@{_domain()}>"},
+        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
+        message_id=make_message_id("cohort-invite", invite.pk, number),
     )
 
 
-# --- nudge --------------------------------------------------------------------------------------------
-
-
-def nudge_opt_out_token(membership: Membership) -> str:
-    """A signed token naming one membership: following it turns off mentors' emails for that cohort."""
-    return signing.dumps({"m": membership.pk}, salt=NUDGE_OPT_OUT_SALT)
-
-
-def nudge_opt_out_membership(token: str) -> int | None:
-    """The membership id a token names, or None if it is not one of ours."""
-    try:
-        data = signing.loads(token, salt=NUDGE_OPT_OUT_SALT)
-    except signing.BadSignature:
-        return None
-    value = data.get("m") if isinstance(data, dict) else None
-    return value if isinstance(value, int) else None
-
-
-def nudge_message(nudge: Nudge, membership: Membership, *, connection=None) -> EmailMultiAlternatives:
+def nudge_message(nudge: Nudge, membership: Membership):
     """A mentor's note to one member, with a link to the cohort and a one-click opt-out."""
-    cohort = nudge.cohort
-    opt_out_url = absolute(reverse("cohorts:nudges_off", kwargs={"token": nudge_opt_out_token(membership)}))
+    url = opt_out_url(membership, "nudges")
     context = {
-        "cohort": cohort,
+        **_base_context(),
+        "cohort": nudge.cohort,
         "sender_name": nudge.sender.name if nudge.sender else "A mentor",
         "recipient_name": nudge.recipient.name,
         "message": nudge.message,
-        "cohort_url": absolute(cohort.get_absolute_url()),
-        "opt_out_url": opt_out_url,
+        "cohort_url": absolute(nudge.cohort.get_absolute_url()),
+        "opt_out_url": url,
     }
-    subject, text, html = render("nudge", context)
-    return _message(
-        subject=subject,
-        text=text,
-        html=html,
+    return build_email(
+        name="cohort_nudge",
+        context=context,
         to=[nudge.recipient.email],
-        connection=connection,
-        headers={
-            "List-Unsubscribe": f"<{opt_out_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"Cohort nudges <nudges.{_domain()}>",
-            "Message-ID": f"<cohort-nudge.{nudge.pk}@{_domain()}>",
-        },
+        headers=_list_headers(url, "Cohort nudges", "nudges"),
+        message_id=make_message_id("cohort-nudge", nudge.pk),
+    )
+
+
+def digest_message(digest: MentorDigest, membership: Membership, summary: dict):
+    """The mentor's monthly digest of one cohort (`summary` from cohorts.digest.digest_summary)."""
+    url = opt_out_url(membership, "digest")
+    context = {
+        **_base_context(),
+        **summary,
+        "mentor_name": digest.mentor.name,
+        "cohort_url": absolute(digest.cohort.get_absolute_url()),
+        "opt_out_url": url,
+    }
+    return build_email(
+        name="cohort_digest",
+        context=context,
+        to=[digest.mentor.email],
+        headers=_list_headers(url, "Mentor digest", "mentor-digest"),
+        message_id=make_message_id("cohort-digest", digest.period, digest.cohort_id, digest.mentor_id),
     )

@@ -11,11 +11,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import EmailDelivery
 from roadmap.models import Roadmap
 
 NAME_MAX = 80
@@ -23,7 +25,7 @@ DESCRIPTION_MAX = 2000
 NUDGE_MAX = 500
 HIDDEN_REASON_MAX = 300
 # Slugs that would collide with the pages under /cohorts/.
-RESERVED_SLUGS = frozenset(["new", "join", "invites", "nudges", "edit", "api"])
+RESERVED_SLUGS = frozenset(["new", "join", "invites", "emails", "edit", "api"])
 
 
 def new_token() -> str:
@@ -91,6 +93,8 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     # The member's own switch: mentors' nudges by email for this cohort.
     nudges_opt_in = models.BooleanField("emails from mentors", default=True)
+    # A mentor's (or owner's) switch: the monthly digest of this cohort.
+    digest_opt_in = models.BooleanField("monthly mentor digest", default=True)
 
     class Meta:
         ordering = ["joined_at", "id"]
@@ -144,12 +148,9 @@ class Invite(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     answered_at = models.DateTimeField(null=True, blank=True)
     uses = models.PositiveIntegerField(default=0)
-    # Email invitations: sends asked for, and sends handed to the mail server. A send task claims
-    # the difference with one conditional UPDATE, so that a duplicate task sends nothing.
+    # Email invitations: how many times it was sent (each an InviteEmail), and when last.
     sends = models.PositiveSmallIntegerField(default=0)
-    emails_sent = models.PositiveSmallIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
 
     objects = InviteQuerySet.as_manager()
 
@@ -186,14 +187,10 @@ class Invite(models.Model):
         return max(0, (self.expires_at - timezone.now() + timedelta(hours=23)).days)
 
 
-class Nudge(models.Model):
-    """A short note a mentor sent a member, kept for the rate limit and the cohort's record."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Not sent (the member turned emails from mentors off)"
-        FAILED = "failed", "Failed"
+class Nudge(EmailDelivery):
+    """A short note a mentor sent a member: the email (sent at most once through accounts.mail) and
+    the record the rate limit and the cohort's history read. A member who turned mentors' emails off
+    gets none: the nudge is recorded as skipped."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="nudges")
     sender = models.ForeignKey(
@@ -201,10 +198,6 @@ class Nudge(models.Model):
     )
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges_received")
     message = models.TextField(max_length=NUDGE_MAX)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -212,3 +205,37 @@ class Nudge(models.Model):
 
     def __str__(self):
         return f"Nudge to {self.recipient} in {self.cohort}"
+
+
+class InviteEmail(EmailDelivery):
+    """One sending of an email invitation (the first, or a resend): each is its own email, sent at
+    most once."""
+
+    invite = models.ForeignKey(Invite, on_delete=models.CASCADE, related_name="emails")
+    number = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["invite_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["invite", "number"], name="invite_email_once_per_send")]
+
+    def __str__(self):
+        return f"{self.invite} (send {self.number}, {self.status})"
+
+
+class MentorDigest(EmailDelivery):
+    """One mentor's monthly digest of one cohort: unique per (mentor, cohort, month), so that a rerun
+    of the month, a duplicate task or a retry can never send it twice."""
+
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_digests")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="digests")
+    period = models.CharField(max_length=7, validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])\Z", "Use YYYY-MM.")])
+
+    class Meta:
+        ordering = ["-period", "cohort_id", "mentor_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mentor", "cohort", "period"], name="mentor_digest_once_per_month")
+        ]
+        indexes = [models.Index(fields=["period", "status"], name="mentor_digest_period_status")]
+
+    def __str__(self):
+        return f"{self.cohort} digest for {self.mentor}, {self.period} ({self.status})"

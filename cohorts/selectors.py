@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from cohorts.models import Cohort, Invite, Membership, Nudge
+from cohorts.models import Cohort, Invite, InviteEmail, Membership, Nudge
 from portfolio.models import Project, portfolio_page_visible_q
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import TopicProgress
@@ -119,8 +119,14 @@ def mentors_of(cohort: Cohort) -> list[Membership]:
 
 
 def open_invites(cohort: Cohort):
-    """Invitations of the cohort still worth listing for its owner: open ones and answered emails."""
-    return cohort.invites.select_related("created_by").order_by("-created_at", "-id")
+    """The cohort's invitations, newest first, each email invitation with `email_list`: its sends in
+    order (whether each arrived). Two queries."""
+    sends = InviteEmail.objects.order_by("number")
+    return (
+        cohort.invites.select_related("created_by")
+        .prefetch_related(Prefetch("emails", queryset=sends, to_attr="email_list"))
+        .order_by("-created_at", "-id")
+    )
 
 
 def recent_nudges(cohort: Cohort, *, limit: int = 20):

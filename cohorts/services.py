@@ -15,9 +15,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.mail import skip_open
 from accounts.services import settings_update
 from cohorts import tasks
-from cohorts.models import NUDGE_MAX, RESERVED_SLUGS, Cohort, Invite, Membership, Nudge
+from cohorts.models import (
+    NUDGE_MAX,
+    RESERVED_SLUGS,
+    Cohort,
+    Invite,
+    InviteEmail,
+    Membership,
+    MentorDigest,
+    Nudge,
+)
 from roadmap.markdown import render_markdown
 
 Role = Membership.Role
@@ -237,8 +247,9 @@ def invite_email_resend(*, invite: Invite) -> Invite:
 
 
 def _queue_invite_email(invite: Invite) -> None:
-    invite_id = invite.pk
-    transaction.on_commit(lambda: tasks.send_invite_email.delay(invite_id=invite_id))
+    """Record this send as its own email (InviteEmail number `invite.sends`) and queue it after commit."""
+    row = InviteEmail.objects.create(invite=invite, number=invite.sends)
+    transaction.on_commit(lambda: tasks.send_invite_email.delay(invite_email_id=row.pk))
 
 
 def verified_emails(user) -> set[str]:
@@ -370,11 +381,23 @@ def ownership_transfer(*, cohort: Cohort, to: Membership) -> Membership:
     return to
 
 
+EMAIL_SWITCHES = {"nudges": "nudges_opt_in", "digest": "digest_opt_in"}
+
+
 @transaction.atomic
-def membership_set_nudges(*, membership: Membership, opt_in: bool) -> Membership:
-    """The member's switch for mentors' emails in this cohort. Side effects: saves it."""
-    membership.nudges_opt_in = bool(opt_in)
-    membership.save(update_fields=["nudges_opt_in"])
+def membership_set_email(*, membership: Membership, kind: str, opt_in: bool) -> Membership:
+    """A person's switch for one kind of the cohort's emails ("nudges": mentors' notes to a member;
+    "digest": the mentor's monthly digest). Side effects: saves it; turning one off closes the emails
+    of that kind still waiting to go (skipped)."""
+    field_name = EMAIL_SWITCHES[kind]
+    setattr(membership, field_name, bool(opt_in))
+    membership.save(update_fields=[field_name])
+    if not opt_in:
+        if kind == "nudges":
+            waiting = Nudge.objects.filter(cohort_id=membership.cohort_id, recipient_id=membership.user_id)
+        else:
+            waiting = MentorDigest.objects.filter(cohort_id=membership.cohort_id, mentor_id=membership.user_id)
+        skip_open(waiting, reason="Turned off by the recipient.")
     return membership
 
 
@@ -406,11 +429,12 @@ def owner_account_leaving(*, user) -> None:
 # in one cohort (a nudge to everyone behind counts one per member).
 NUDGE_RECIPIENT_INTERVAL = timedelta(hours=24)
 NUDGES_PER_SENDER_PER_DAY = 50
+OPTED_OUT_NOTE = "Not emailed: the member turned emails from mentors off."
 
 
 @dataclass
 class NudgeResult:
-    queued: list = field(default_factory=list)  # Nudges to be emailed
+    queued: list = field(default_factory=list)  # Nudges to be emailed (pending)
     opted_out: list = field(default_factory=list)  # Nudges recorded, not emailed (member's choice)
     too_soon: list = field(default_factory=list)  # Memberships nudged in the last 24 hours: nothing done
 
@@ -452,11 +476,15 @@ def nudge_send(*, cohort: Cohort, sender, recipients: list[Membership], message:
             f"{max(0, NUDGES_PER_SENDER_PER_DAY - sent_today)} left today."
         )
     for membership in fresh:
-        status = Nudge.Status.QUEUED if membership.nudges_opt_in else Nudge.Status.SKIPPED
         nudge = Nudge.objects.create(
-            cohort=cohort, sender=sender, recipient_id=membership.user_id, message=message, status=status
+            cohort=cohort,
+            sender=sender,
+            recipient_id=membership.user_id,
+            message=message,
+            status=Nudge.Status.PENDING if membership.nudges_opt_in else Nudge.Status.SKIPPED,
+            error="" if membership.nudges_opt_in else OPTED_OUT_NOTE,
         )
-        (result.queued if status == Nudge.Status.QUEUED else result.opted_out).append(nudge)
+        (result.queued if membership.nudges_opt_in else result.opted_out).append(nudge)
     ids = [nudge.pk for nudge in result.queued]
     transaction.on_commit(lambda: [tasks.send_nudge_email.delay(nudge_id=i) for i in ids])
     return result

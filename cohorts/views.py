@@ -283,25 +283,31 @@ def _names(users, limit: int = 5) -> str:
 @never_cache
 @login_required
 @require_POST
-def my_nudges(request, slug):
-    """The member's own switch for mentors' emails in this cohort."""
+def my_emails(request, slug):
+    """The person's own switches for this cohort's emails: mentors' nudges (members), the monthly
+    digest (mentors)."""
     membership = selectors.membership_get(request.user, slug)
-    opt_in = request.POST.get("nudges") == "on"
-    services.membership_set_nudges(membership=membership, opt_in=opt_in)
-    messages.success(request, "Emails from mentors are on." if opt_in else "Emails from mentors are off.")
+    kind = request.POST.get("kind", "nudges")
+    if kind not in emails.OPT_OUTS:
+        return error_page(request, 400, "Nothing changed", "Unknown kind of email.")
+    opt_in = request.POST.get("on") == "1"
+    services.membership_set_email(membership=membership, kind=kind, opt_in=opt_in)
+    label = emails.OPT_OUTS[kind][1]
+    messages.success(request, f"{label[0].upper()}{label[1:]}: {'on' if opt_in else 'off'}.")
     return redirect(membership.cohort)
 
 
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def nudges_off(request, token):
-    """The opt-out link of a nudge email (RFC 8058: a POST from the mail client turns them off, with no
-    cookie or CSRF token; GET only shows what the link does). The signed token is the credential."""
-    membership_id = emails.nudge_opt_out_membership(token)
-    membership = (
-        Membership.objects.select_related("cohort", "user").filter(pk=membership_id).first() if membership_id else None
-    )
+def email_opt_out(request, token):
+    """The one-click opt-out link of a nudge or a mentor digest (RFC 8058: the mail client POSTs with
+    no cookie or CSRF token; GET only shows what the link does). The signed token is the credential:
+    it names one membership and one kind of email."""
+    found = emails.opt_out_read(token)
+    membership = None
+    if found is not None:
+        membership = Membership.objects.select_related("cohort", "user").filter(pk=found[0]).first()
     if membership is None:
         return error_page(
             request,
@@ -309,9 +315,12 @@ def nudges_off(request, token):
             "Link not valid",
             "This link is not valid any more (you may have left the cohort). Nothing was changed.",
         )
+    kind = found[1]
+    field, label = emails.OPT_OUTS[kind]
     if request.method == "POST":
-        services.membership_set_nudges(membership=membership, opt_in=False)
-    return render(request, "cohorts/nudges_off.html", {"membership": membership, "done": request.method == "POST"})
+        services.membership_set_email(membership=membership, kind=kind, opt_in=False)
+    context = {"membership": membership, "label": label, "is_on": getattr(membership, field), "kind": kind}
+    return render(request, "cohorts/email_opt_out.html", context)
 
 
 # --- leaving ------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 
 import config.api_schema  # noqa: F401 -- registers the schema extension for the token authentication
 from accounts import api as accounts_api
+from cohorts import api as cohorts_api
 from portfolio import api as portfolio_api
 from roadmap import api as roadmap_api
 
@@ -26,6 +27,7 @@ urlpatterns = [
     *roadmap_api.urlpatterns,
     *accounts_api.urlpatterns,
     *portfolio_api.urlpatterns,
+    *cohorts_api.urlpatterns,
     # [\s\S]: even a path with an encoded newline gets the JSON 404.
     re_path(r"^(?P<rest>[\s\S]*)\Z", not_found),
 ]
