@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +20,7 @@ from accounts import selectors as account_selectors
 from accounts import services
 from accounts.forms import DeleteAccountForm, SettingsForm, TimezoneForm
 from accounts.models import User
+from config.cache import ROADMAP_SCOPE, cached_value, user_scope
 from config.views import error_page
 from roadmap import selectors
 
@@ -26,12 +28,22 @@ from roadmap import selectors
 @login_required
 def dashboard(request):
     """The learner's dashboard: progress, plan against actual, what to learn next, activity and the
-    success metrics."""
+    success metrics. Its body is cached per learner and day of theirs until the roadmap or anything
+    of theirs changes: every write to a learner's rows bumps their scope (accounts/portfolio/roadmap
+    signals.py), so the key names no fields."""
     user = request.user
     roadmap = selectors.default_roadmap()
     context = {"roadmap": roadmap}
     if roadmap is not None:
-        context.update(account_selectors.dashboard(user, roadmap, today=user.today()))
+        today = user.today()
+        context["body"] = cached_value(
+            [ROADMAP_SCOPE, user_scope(user.username)],
+            f"dashboard:{user.pk}:{roadmap.pk}:{today.isoformat()}",
+            lambda: render_to_string(
+                "accounts/_dashboard_body.html",
+                {"user": user, **account_selectors.dashboard(user, roadmap, today=today)},
+            ),
+        )
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -148,6 +148,31 @@ def _topic_url(topic):
     return reverse("roadmap:topic_progress", args=[topic.step.roadmap.slug, topic.step.slug, topic.slug])
 
 
+def test_a_repeated_dashboard_reads_nothing_of_the_learners_progress(client, roadmap, user):
+    """The body comes from the cache; the page around it (CSRF tokens, messages) is rendered."""
+    mark_topic(user=user, topic=Topic.objects.filter(step__slug="python").first(), status=TopicProgress.Status.DONE)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as miss:
+        first = client.get(reverse("dashboard"))
+    with CaptureQueriesContext(connection) as hit:
+        second = client.get(reverse("dashboard"))
+    assert _without_csrf(second) == _without_csrf(first)
+    assert len(hit) < len(miss)
+    assert not any("roadmap_topicprogress" in query["sql"] for query in hit.captured_queries)
+
+
+def test_a_shell_edit_of_a_progress_row_shows_on_the_next_dashboard(client, roadmap, user):
+    """No service needed: the row's save signal bumps the learner's scope."""
+    topic = Topic.objects.filter(step__slug="python").order_by("order").first()
+    row = mark_topic(user=user, topic=topic, status=TopicProgress.Status.LEARNING)
+    client.force_login(user)
+    assert "Nothing finished in the last 30 days." in client.get(reverse("dashboard")).content.decode()
+    row = TopicProgress.objects.get(pk=row.pk)
+    row.status, row.completed_at = TopicProgress.Status.DONE, timezone.now()
+    row.save()
+    assert topic.title in client.get(reverse("dashboard")).content.decode().split("recent-list")[1]
+
+
 def test_dashboard_changes_right_after_marking_a_topic(client, roadmap, user):
     topic = Topic.objects.select_related("step__roadmap").filter(step__slug="python").order_by("order").first()
     client.force_login(user)
