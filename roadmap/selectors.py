@@ -7,6 +7,8 @@ from django.db.models import Count, F, FilteredRelation, Prefetch, Q, TextField,
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from config.cache import ROADMAP_SCOPE, cached_value
+
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -182,11 +184,17 @@ TOPIC_ROADMAP_ORDER = ("step__phase__order", "step__phase__start_month", "step__
 
 
 def topics_in_order(roadmap: Roadmap) -> list[tuple]:
-    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). One query."""
-    return list(
-        Topic.objects.filter(step__roadmap=roadmap)
-        .order_by(*TOPIC_ROADMAP_ORDER)
-        .values_list("id", "step_id", "step__phase_id", "step__optional")
+    """The roadmap's topics in reading order, as (topic_id, step_id, phase_id, optional). Read on
+    every progress update and dashboard: kept in the cache until the roadmap's content changes (one
+    round trip to the cache, or one query)."""
+    return cached_value(
+        [ROADMAP_SCOPE],
+        f"topics-in-order:{roadmap.pk}",
+        lambda: list(
+            Topic.objects.filter(step__roadmap=roadmap)
+            .order_by(*TOPIC_ROADMAP_ORDER)
+            .values_list("id", "step_id", "step__phase_id", "step__optional")
+        ),
     )
 
 
