@@ -26,6 +26,13 @@ def _schedule(sender, **kwargs):
         sender.signature("accounts.send_monthly_reminders"),
         name="monthly-reminders",
     )
+    # The roadmap's resource links, weekly by default (LINK_CHECK_DAYS).
+    if settings.LINK_CHECK_DAYS:
+        sender.add_periodic_task(
+            crontab(minute=0, hour=4, day_of_week=settings.LINK_CHECK_DAYS),
+            sender.signature("roadmap.check_links"),
+            name="check-links",
+        )
     # Emails whose sender died mid-send show up as "unknown" in the admin within minutes.
     sender.add_periodic_task(
         crontab(minute="*/5"), sender.signature("accounts.expire_email_claims"), name="expire-email-claims"

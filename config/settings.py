@@ -248,6 +248,10 @@ REMINDER_HOUR = env.int("REMINDER_HOUR", default=9)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=250)
 if not (1 <= REMINDER_DAY <= 28 and 0 <= REMINDER_HOUR <= 23 and REMINDER_BATCH_SIZE >= 1):
     raise ImproperlyConfigured("Use REMINDER_DAY 1-28 (in every month), REMINDER_HOUR 0-23, REMINDER_BATCH_SIZE 1+.")
+# The link check of the roadmap's resources (roadmap/linkcheck.py) runs at 04:00 UTC on these days of
+# the week (crontab's day_of_week: "mon" weekly, "mon,thu", "*" daily); empty turns it off, for a
+# deployment that may not reach the internet.
+LINK_CHECK_DAYS = env.str("LINK_CHECK_DAYS", default="mon")
 # The queue Celery sends to and workers read by default (tests use their own per run).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 
