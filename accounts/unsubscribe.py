@@ -9,6 +9,8 @@ its address) to whoever reads it. It does not expire: an old email's link must k
 
 from django.core import signing
 
+from accounts.models import User
+
 SALT = "accounts.reminders.unsubscribe.key"
 
 
@@ -23,8 +25,6 @@ def make_token(user) -> str:
 
 def read_token(token: str) -> int:
     """The id of the user the token was made for (one query); raises BadToken otherwise."""
-    from accounts.models import User
-
     try:
         key = signing.Signer(salt=SALT).unsign(token)
     except signing.BadSignature as exc:

@@ -6,7 +6,8 @@
    roadmap and adds `--users` opted-in learners with verified addresses.
 2. Starts an aiosmtpd sink in its own process (counting messages) and `--workers` Celery worker
    processes on Redis (database 14, a queue of its own), then runs `send_reminders` and measures the
-   time until the sink has every message: our emails per second, claim, render and all.
+   time until the sink has every message: our emails per second, render, claim, send and "sent" mark
+   (accounts.mail.deliver over Django's SMTP backend) and all.
 3. In the same run, before and after step 2, Django's send_mass_mail of as many messages of the same
    size over one SMTP connection to the same sink: the delivery limit of this machine (the mean of
    the two, as the machine's speed drifts). CPU time per email of each side is printed too.
@@ -24,6 +25,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import uuid
@@ -224,12 +226,23 @@ def main():
         _purge()
         worker_command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUE]
         worker_command += ["--pool", args.pool, "-c", str(args.concurrency)]
-        worker_command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
+        worker_command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
+        logs = [Path(tempfile.gettempdir()) / f"{QUEUE}-{n}.log" for n in range(args.workers)]
         workers = [
-            subprocess.Popen([*worker_command, "-n", f"bench{n}@%h"], cwd=ROOT, env=ENV, start_new_session=True)
-            for n in range(args.workers)
+            subprocess.Popen(
+                [*worker_command, "-n", f"bench{n}@%h"],
+                cwd=ROOT,
+                env=ENV,
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for n, log in enumerate(logs)
         ]
-        time.sleep(6)  # the workers' start-up, not part of the measure
+        # The workers' start-up is not part of the measure.
+        deadline = time.monotonic() + 120
+        while not all(" ready." in log.read_text() for log in logs) and time.monotonic() < deadline:
+            time.sleep(0.1)
         cpu_before = (_cpu([w.pid for w in workers]), _cpu([sink.pid]), _machine_cpu())
         start = time.monotonic()
         _manage("send_reminders", "--period", PERIOD)

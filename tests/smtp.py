@@ -42,20 +42,19 @@ class _Handler:
         if reply:
             server.refused += 1
             return reply
-        server.receiving += 1
-        if server.data_delay:
-            # The message is here; the answer comes late (a client may time out or die meanwhile).
-            await asyncio.sleep(server.data_delay)
+        # Queued as soon as the final "." is in, as a real server does; the answer may come late (a
+        # client may time out or die meanwhile, and the message is delivered all the same).
         server.record(envelope)
+        if server.data_delay:
+            await asyncio.sleep(server.data_delay)
         return "250 2.0.0 OK: queued"
 
 
 class SMTPServer:
     """Start with start(); `messages` (parsed email.message.EmailMessage), `recipients` (a Counter),
     `refuse(reply, seconds=None)`, `accept()`, `wait_for(count, timeout)`; `delay` slows each RCPT,
-    `data_delay` the answer to each message (`receiving` counts the messages it started taking);
-    `refused_recipients` (lower-case addresses) are refused with a 550. With keep=False only the
-    count is kept."""
+    `data_delay` the answer to each message (taken at once); `refused_recipients` (lower-case
+    addresses) are refused with a 550. With keep=False only the count is kept."""
 
     def __init__(self, *, keep: bool = True):
         self.port = free_port()
@@ -67,7 +66,6 @@ class SMTPServer:
         self.refused = 0
         self.delay = 0.0
         self.data_delay = 0.0
-        self.receiving = 0
         self.refused_recipients: set[str] = set()
         self._refuse_reply = ""
         self._refuse_until = 0.0

@@ -2,8 +2,12 @@
 SMTP server (aiosmtpd), Django's locmem backend and django-anymail's test backend. ReminderDelivery
 serves as the concrete EmailDelivery model."""
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,6 +25,7 @@ from tests.smtp import free_port
 
 Status = EmailDelivery.Status
 ANYMAIL_TEST = "anymail.backends.test.EmailBackend"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -288,3 +293,38 @@ def test_message_id_is_in_the_sites_domain(settings):
     settings.SITE_URL = "https://roadmap.example.org:8443"
 
     assert make_message_id("reminder", "2026-11", 7) == "<reminder.2026-11.7@roadmap.example.org>"
+
+
+# --- choosing the backend from the environment ----------------------------------------------------
+
+
+def _settings_in_a_fresh_process(**environ) -> subprocess.CompletedProcess:
+    code = "print(s.EMAIL_BACKEND); print(sorted(getattr(s, 'ANYMAIL', {}).items()))"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("EMAIL_", "ANYMAIL_"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", **environ}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings as s; {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_email_provider_selects_an_anymail_backend_with_its_settings():
+    result = _settings_in_a_fresh_process(EMAIL_PROVIDER="postmark", ANYMAIL_POSTMARK_SERVER_TOKEN="token-123")
+
+    assert result.stdout.splitlines() == [
+        "anymail.backends.postmark.EmailBackend",
+        "[('POSTMARK_SERVER_TOKEN', 'token-123')]",
+    ]
+
+
+def test_email_url_selects_smtp_and_an_unknown_provider_stops_the_start():
+    smtp = _settings_in_a_fresh_process(EMAIL_URL="smtp://mail.example.org:2525")
+    unknown = _settings_in_a_fresh_process(EMAIL_PROVIDER="pigeon")
+
+    assert smtp.stdout.splitlines() == ["django.core.mail.backends.smtp.EmailBackend", "[]"]
+    assert unknown.returncode != 0
+    assert "EMAIL_PROVIDER='pigeon' is not a django-anymail provider." in unknown.stderr
