@@ -216,7 +216,7 @@ class EmailDelivery(models.Model):
         FAILED = "failed", "Failed"
         # The sender stopped between its claim and the backend's answer: the email may or may not
         # have arrived. Never sent again by itself; staff decide (the admin's "Send again").
-        UNKNOWN = "unknown", "Unknown: may not have arrived"
+        UNKNOWN = "unknown", "Unknown"
         SKIPPED = "skipped", "Skipped"
 
     # Attempts (claims plus failed connections) after which a failed row is left for staff to look at.

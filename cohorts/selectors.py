@@ -175,7 +175,10 @@ class Board:
 
 
 class _CohortPlan:
-    """What plan_status reads of a learner, for the cohort's own plan (its start date)."""
+    """What plan_status reads of a learner, for the cohort's own plan: its start date, at the plan's
+    standard pace (no hours of its own)."""
+
+    hours_per_week = None
 
     def __init__(self, cohort: Cohort):
         self.plan_start = cohort.start_date

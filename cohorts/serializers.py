@@ -60,6 +60,11 @@ class MemberSerializer(serializers.Serializer):
     active_days = serializers.IntegerField(required=False, help_text="Days with a topic finished in the last 30.")
     projects = SharedProjectSerializer(many=True, required=False)
 
+    def to_representation(self, instance):
+        # Fields not given for this member are left out (DRF would write a nullable one as null).
+        data = super().to_representation(instance)
+        return {name: value for name, value in data.items() if name in instance}
+
 
 class PersonSerializer(serializers.Serializer):
     username = serializers.CharField()
