@@ -61,7 +61,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """The new account, with the sign-up form's answer to the monthly email question and the
         browser's time zone (when it sent a known one)."""
         user = super().save_user(request, user, form, commit=False)
-        user.reminders_opt_in = form.cleaned_data.get("reminders_opt_in", True)
+        user.reminders_opt_in = form.cleaned_data.get("reminders_opt_in", False)
         if form.cleaned_data.get("timezone"):
             user.timezone = form.cleaned_data["timezone"]
         if commit:

@@ -18,6 +18,10 @@ REMINDER_LABEL = "Send me one email a month: what changed in the roadmap and wha
 REMINDER_HELP = (
     "At most one email a month. Every email has a one-click unsubscribe link; you can change this in settings."
 )
+SIGNUP_REMINDER_HELP = (
+    "Optional: nothing is sent unless you tick it. At most one email a month, with your progress, what to "
+    "learn next and what changed in the roadmap; every email has a one-click unsubscribe link."
+)
 EARLIEST_PLAN_START = date(2015, 1, 1)
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
@@ -45,10 +49,12 @@ def validate_username(username: str, *, user=None) -> str:
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up form with our wording and the monthly email question (default on).
-    The answer is stored by AccountAdapter.save_user."""
+    """allauth's sign-up form with our wording and the monthly email question (unticked: the email is
+    opt-in). The answer is stored by AccountAdapter.save_user."""
 
-    reminders_opt_in = forms.BooleanField(label=REMINDER_LABEL, help_text=REMINDER_HELP, required=False, initial=True)
+    reminders_opt_in = forms.BooleanField(
+        label=REMINDER_LABEL, help_text=SIGNUP_REMINDER_HELP, required=False, initial=False
+    )
     # The browser's time zone, filled in by static/js/site.js, so that activity days and plan dates are
     # the learner's own from the start. Without JavaScript (or with an unknown zone) it stays UTC,
     # which the settings page changes.

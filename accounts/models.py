@@ -143,7 +143,8 @@ class User(AbstractUser):
     page_hidden_reason = models.CharField(max_length=300, blank=True)
 
     # Monthly reminder email
-    reminders_opt_in = models.BooleanField("monthly update email", default=True)
+    # Opt-in: nobody gets the monthly email without having asked for it.
+    reminders_opt_in = models.BooleanField("monthly update email", default=False)
     # Named (signed) by the unsubscribe link instead of the user's id, so that the link says nothing
     # about the account to whoever reads it.
     unsubscribe_key = models.CharField(max_length=32, unique=True, default=new_unsubscribe_key, editable=False)

@@ -46,10 +46,11 @@ def test_signup_page_in_the_site_design(client):
     assert "<h1>Create your account</h1>" in page
     assert "/static/css/site.css" in page
     assert 'class="form-card auth-form"' in page
-    # The monthly email question, checked by default, clearly worded.
-    assert 'name="reminders_opt_in"' in page
-    assert re.search(r'<input type="checkbox" name="reminders_opt_in"[^>]*checked', page)
-    assert "Send me one email a month" in page
+    # The monthly email question: opt-in (unticked), saying what the email is.
+    box = re.search(r'<input type="checkbox" name="reminders_opt_in"[^>]*>', page).group(0)
+    assert "checked" not in box
+    assert "Send me one email a month: what changed in the roadmap and what to learn next" in page
+    assert "Optional: nothing is sent unless you tick it." in page
     assert "Continue with GitHub" not in page
 
 

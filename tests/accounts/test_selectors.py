@@ -66,6 +66,7 @@ def test_export_holds_profile_progress_notes_reminders_and_token_names(roadmap, 
     ReminderDelivery.objects.create(user=user, period="2026-10", status=ReminderDelivery.Status.SENT)
     ApiToken.objects.create(user=user, name="laptop", prefix="abc123", key_hash="f" * 64)
     user.headline = "Learning AI"
+    user.reminders_opt_in = True
     user.save()
 
     data = selectors.user_export(user)
