@@ -57,7 +57,7 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     whose fate is unknown (staff decide), and a preview of any user's email as it would be sent now
     (the preview views below)."""
 
-    list_display = ["user", "period", "status", "attempts", "claimed_at", "sent_at", "short_error", "preview_link"]
+    list_display = ["user", "period", "status", "attempts", "sent_at", "short_error", "preview_link"]
     list_filter = ["status", "period"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user"]
@@ -81,7 +81,7 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description="error")
     def short_error(self, obj):
-        return Truncator(obj.error).chars(80)
+        return Truncator(obj.error).chars(60)
 
     @admin.display(description="email")
     def preview_link(self, obj):
@@ -99,9 +99,10 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
             return
         for user_id, period in ReminderDelivery.objects.filter(pk__in=ids).values_list("user_id", "period"):
             transaction.on_commit(lambda u=user_id, p=period: send_reminder.delay(user_id=u, period=p))
+        emails = "1 email is" if len(ids) == 1 else f"{len(ids)} emails are"
         self.message_user(
             request,
-            f"{len(ids)} email(s) are being sent again. A learner whose first copy did arrive gets it twice.",
+            f"{emails} being sent again. A learner whose first copy did arrive gets it twice.",
             messages.SUCCESS,
         )
 

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                     ("sending", "Sending"),
                     ("sent", "Sent"),
                     ("failed", "Failed"),
-                    ("unknown", "Unknown: may not have arrived"),
+                    ("unknown", "Unknown"),
                     ("skipped", "Skipped"),
                 ],
                 default="pending",

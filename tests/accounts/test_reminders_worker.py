@@ -196,7 +196,7 @@ def stack(postgres_required, transactional_db, redis_url, smtp_server, tmp_path)
 def _learners(count: int, prefix: str = "learner") -> list:
     users = []
     for i in range(count):
-        user = UserFactory(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com")
+        user = UserFactory(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com", reminders_opt_in=True)
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
         users.append(user)
     return users
