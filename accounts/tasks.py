@@ -14,6 +14,7 @@ import logging
 
 from celery import shared_task
 from django.core.mail import get_connection
+from django.dispatch import Signal
 
 from accounts.mail import Outcome, expire_claims
 from accounts.reminder_services import reminder_send, reminders_dispatch, reminders_prepare_batch
@@ -27,6 +28,10 @@ logger = logging.getLogger(__name__)
 RETRY_DELAY = 60
 MAX_RETRIES = 5
 
+# The monthly emails of apps above accounts go out with the reminder (the cohorts' mentor digest):
+# a receiver takes `period` and queues its own tasks (accounts never imports those apps).
+monthly_emails = Signal()
+
 
 @shared_task(name="accounts.send_monthly_reminders")
 def send_monthly_reminders(period: str | None = None) -> dict:
@@ -36,6 +41,7 @@ def send_monthly_reminders(period: str | None = None) -> dict:
     users, batches = reminders_dispatch(
         period=period, enqueue=lambda ids: send_reminder_batch.delay(user_ids=ids, period=period)
     )
+    monthly_emails.send(sender=send_monthly_reminders, period=period)
     return {"period": period, "users": users, "batches": batches}
 
 

@@ -2,6 +2,8 @@
 
 - a learner's data export asks every app for its section (accounts.selectors.export_sections);
   cohorts answers with the learner's memberships and the nudges they received;
+- the monthly reminder job asks every app for its monthly emails (accounts.tasks.monthly_emails);
+  cohorts prepares the month's mentor digests and queues one task per cohort;
 - an account about to be deleted hands each cohort it owns to the longest-standing mentor (or
   member) first, so that a group does not lose its owner with one person's account; its memberships
   then go with the account (the database cascades).
@@ -14,11 +16,16 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import pre_delete
 
 from accounts.selectors import export_sections
-from cohorts import selectors, services
+from accounts.tasks import monthly_emails
+from cohorts import selectors, services, tasks
 
 
 def _export_section(sender, user, **kwargs):
     return "cohorts", selectors.cohorts_for_export(user)
+
+
+def _monthly_emails(sender, period, **kwargs):
+    tasks.send_mentor_digests(period=period)
 
 
 def _account_deleting(sender, instance, **kwargs):
@@ -27,4 +34,5 @@ def _account_deleting(sender, instance, **kwargs):
 
 def connect() -> None:
     export_sections.connect(_export_section, dispatch_uid="cohorts-export")
+    monthly_emails.connect(_monthly_emails, dispatch_uid="cohorts-mentor-digests")
     pre_delete.connect(_account_deleting, sender=get_user_model(), dispatch_uid="cohorts-owner-leaving")

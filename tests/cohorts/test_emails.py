@@ -180,3 +180,21 @@ def test_preview_refuses_members_and_strangers(digest_cohort):
         call_command("preview_mentor_digest", "nobody", digest_cohort.slug, stdout=StringIO())
     with pytest.raises(CommandError, match="not a month"):
         call_command("preview_mentor_digest", "mo", digest_cohort.slug, "--period", "2030-13", stdout=StringIO())
+
+
+def test_the_monthly_reminder_job_sends_the_digests_too(
+    digest_cohort, smtp_settings, django_capture_on_commit_callbacks
+):
+    from accounts.tasks import send_monthly_reminders
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_monthly_reminders.apply(kwargs={"period": "2031-05"}).get()
+    digests = MentorDigest.objects.filter(period="2031-05")
+    assert sorted(digests.values_list("mentor__username", "status")) == [("ada", "sent"), ("mo", "sent")]
+    digest_subjects = [m["Subject"].strip() for m in smtp_settings.messages if "May 2031" in m["Subject"]]
+    assert len(digest_subjects) == 2
+    # Run again: the learners' reminders and the digests alike go out once.
+    count = smtp_settings.count
+    with django_capture_on_commit_callbacks(execute=True):
+        send_monthly_reminders.apply(kwargs={"period": "2031-05"}).get()
+    assert smtp_settings.count == count
