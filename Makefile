@@ -31,7 +31,7 @@ load: migrate
 ## Serve the site on http://$(HOST):$(PORT) with SQLite and no other service.
 run: load
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # axe-core for the accessibility tests, from package-lock.json. Without npm those tests skip locally
 # (and fail in CI, where .ci/run makes sure npm is there).

@@ -1,14 +1,20 @@
 """allauth hooks: our username rules at sign-up, the client address and one failed-login counter per
 account for the rate limits, and a GitHub sign-up that fills in the profile."""
 
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 
 from accounts.forms import validate_username
 from accounts.models import RESERVED_USERNAMES, User
 from config.client_ip import client_ip
+
+# When this session signed in (seconds since the epoch): a sign-in is as fresh as a reauthentication.
+SIGNED_IN_AT_SESSION_KEY = "signed_in_at"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -67,6 +73,21 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def login(self, request, user):
+        super().login(request, user)
+        request.session[SIGNED_IN_AT_SESSION_KEY] = time.time()
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        """Two-factor settings ask for no password within ACCOUNT_REAUTHENTICATION_TIMEOUT of signing
+        in in this session: allauth counts only a reauthentication as recent, so a learner turning on
+        two-factor right after logging in would type the password twice in a minute. Changing the
+        email address or deleting the account still asks again."""
+        signed_in_at = self.request.session.get(SIGNED_IN_AT_SESSION_KEY) if self.request else None
+        fresh = signed_in_at and time.time() - signed_in_at < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+        if app == "allauth.mfa" and fresh:
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

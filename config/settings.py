@@ -35,8 +35,12 @@ else:
     SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
-# The absolute address of the site, used in emails, feeds, share cards and canonical links.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The absolute address of the site, used in emails, feeds, share cards and canonical links. Production
+# must say it; in development it follows the port the site is served on (`make run PORT=8123`).
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (the address emails and share cards link to).")
+SITE_URL = SITE_URL or f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 SITE_NAME = env.str("SITE_NAME", default="AI Engineer Roadmap")
 
 INSTALLED_APPS = [
@@ -194,6 +198,9 @@ ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms
 # One address per account; changing it sends a verification to the new one, after a fresh password.
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Sensitive changes (email, two-factor, deleting the account) ask for the password again unless it
+# was given in the last five minutes; for two-factor, signing in counts (accounts.adapters).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
