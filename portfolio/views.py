@@ -6,6 +6,7 @@ portfolio.selectors and the Project QuerySet, never here.
 """
 
 import json
+from html import unescape
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,9 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
@@ -148,7 +151,8 @@ def public_project(request, username, slug):
         "name": project.title,
         "url": canonical,
         "image": image,
-        "abstract": project.key_metric,
+        # What the project is, in words: the overview, as plain text.
+        "abstract": Truncator(unescape(strip_tags(project.overview_html)).strip()).chars(300),
         "keywords": ", ".join(project.all_tags),
         "author": {"@type": "Person", "name": user.name, "url": _absolute(user.get_absolute_url())},
         "dateModified": project.updated_at.isoformat(),

@@ -2,27 +2,31 @@
 "use strict";
 
 (function () {
-  // "Copy link": the button is hidden until JavaScript can make it work.
+  // "Copy link": the button is hidden until JavaScript can make it work. The Clipboard API needs a
+  // secure context (HTTPS or localhost); elsewhere, or if the browser refuses, the link is selected
+  // and the status line says how to copy it by hand.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     var input = document.querySelector(button.getAttribute("data-copy"));
-    var status = button.closest(".share-box") && button.closest(".share-box").querySelector("[data-copy-status]");
+    var box = button.closest(".share-box");
+    var status = box && box.querySelector("[data-copy-status]");
     if (!input) return;
     button.hidden = false;
+    function say(text) {
+      if (status) status.textContent = text;
+    }
+    function byHand() {
+      input.focus();
+      input.select();
+      say("Copying is not available in this browser: the link is selected, press Ctrl+C (⌘C on a Mac) to copy it.");
+    }
     button.addEventListener("click", function () {
-      var done = function () {
-        if (status) status.textContent = button.getAttribute("data-copied-label") || "Copied";
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(input.value).then(done, function () {
-          input.select();
-          document.execCommand("copy");
-          done();
-        });
-      } else {
-        input.select();
-        document.execCommand("copy");
-        done();
+      if (!(navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext)) {
+        byHand();
+        return;
       }
+      navigator.clipboard.writeText(input.value).then(function () {
+        say(button.getAttribute("data-copied-label") || "Copied");
+      }, byHand);
     });
   });
 
@@ -30,20 +34,35 @@
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) summary.focus();
 
-  // Drag and drop to reorder my projects (the up/down buttons do the same without JavaScript).
+  // Drag and drop to reorder my projects (the up/down buttons do the same without JavaScript). The
+  // list moves while dragging; if the drop is not saved (dropped elsewhere, refused by the server, no
+  // network), the list goes back to the order that is saved and the status line says so.
   var rows = document.querySelector("[data-reorder-url]");
   if (rows) {
     var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var status = document.createElement("p");
+    status.className = "small reorder-status";
+    status.setAttribute("role", "status");
+    rows.parentNode.insertBefore(status, rows);
     var dragged = null;
+    var saved = null;
+    var dropped = false;
+    var restore = function () {
+      saved.forEach(function (row) { rows.appendChild(row); });
+    };
     rows.querySelectorAll("[data-id]").forEach(function (row) {
       row.setAttribute("draggable", "true");
       row.addEventListener("dragstart", function (event) {
         dragged = row;
+        dropped = false;
+        saved = Array.prototype.slice.call(rows.querySelectorAll("[data-id]"));
+        status.textContent = "";
         row.classList.add("is-dragging");
         event.dataTransfer.effectAllowed = "move";
       });
       row.addEventListener("dragend", function () {
         row.classList.remove("is-dragging");
+        if (!dropped && saved) restore();
         dragged = null;
       });
       row.addEventListener("dragover", function (event) {
@@ -55,8 +74,16 @@
       });
       row.addEventListener("drop", function (event) {
         event.preventDefault();
+        dropped = true;
+        var before = saved;
         var body = new FormData();
         rows.querySelectorAll("[data-id]").forEach(function (r) { body.append("order", r.getAttribute("data-id")); });
+        status.textContent = "Saving the new order…";
+        var failed = function () {
+          saved = before;
+          restore();
+          status.textContent = "The new order could not be saved, so the list is back as it was. Try again, or use the ↑ and ↓ buttons.";
+        };
         fetch(rows.getAttribute("data-reorder-url"), {
           method: "POST",
           body: body,
@@ -65,7 +92,8 @@
         }).then(function (r) {
           // Reload so that the up/down buttons and positions match what was saved.
           if (r.ok) window.location.reload();
-        });
+          else failed();
+        }, failed);
       });
     });
   }
