@@ -1,9 +1,10 @@
+from allauth.account.models import EmailAddress
 from csp.decorators import csp_exempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -26,9 +27,31 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "usable_password", "password1", "password2"]})
     ]
-    list_display = ["username", "email", "display_name", "portfolio_public", "page_hidden", "is_staff", "date_joined"]
+    list_display = [
+        "username",
+        "email",
+        "email_verified",
+        "display_name",
+        "reminders_opt_in",
+        "portfolio_public",
+        "page_hidden",
+        "is_staff",
+        "date_joined",
+        "last_login",
+    ]
     list_filter = [*BaseUserAdmin.list_filter, "portfolio_public", "page_hidden", "reminders_opt_in"]
-    search_fields = ["username", "email", "display_name"]
+    search_fields = ["username", "email", "display_name", "github_username"]
+
+    def get_queryset(self, request):
+        # One query for the list, whether each user's address is verified included.
+        verified = EmailAddress.objects.filter(user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True)
+        return super().get_queryset(request).annotate(has_verified_email=Exists(verified))
+
+    @admin.display(description="verified", boolean=True, ordering="has_verified_email")
+    def email_verified(self, user):
+        """Whether the address can sign in: allauth asks every account, a superuser's too, to verify it."""
+        return user.has_verified_email
+
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (

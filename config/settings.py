@@ -44,7 +44,8 @@ SITE_URL = SITE_URL or f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 SITE_NAME = env.str("SITE_NAME", default="AI Engineer Roadmap")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the account sections merged into one (config/admin_site.py).
+    "config.admin_site.RoadmapAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

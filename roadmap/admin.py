@@ -124,6 +124,7 @@ class PhaseAdmin(ChangeLoggingAdmin):
     list_display = ["title", "roadmap", "order", "start_month", "end_month"]
     list_editable = ["order"]
     list_filter = ["roadmap"]
+    list_select_related = ["roadmap"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     ordering = ["roadmap", "order"]
@@ -358,6 +359,8 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     list_display = ["roadmap", "version", "published_at", "published_by"]
     list_filter = ["roadmap"]
+    list_select_related = ["roadmap", "published_by"]
+    search_fields = ["version", "notes"]
     fields = ["roadmap", "version", "notes"]
     readonly_fields = ["published_at", "published_by"]
 

@@ -439,6 +439,7 @@ class TopicProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "topic progress"
         constraints = [models.UniqueConstraint(fields=["user", "topic"], name="progress_one_per_user_topic")]
         indexes = [models.Index(fields=["user", "completed_at"], name="progress_user_completed")]
 

@@ -1,5 +1,7 @@
 """Editors edit content in the admin; every change lands in the changelog; nothing else is theirs."""
 
+import re
+
 import pytest
 
 from roadmap.models import Release, RoadmapChange, Step, Topic
@@ -138,3 +140,50 @@ def test_anonymous_is_sent_to_the_admin_login(client, roadmap):
     response = client.get("/admin/roadmap/step/")
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def _sections(html):
+    """The admin index's sections: {caption: [model names]}."""
+    sections = {}
+    for caption, body in re.findall(r"<caption>\s*<a[^>]*>(.*?)</a>\s*</caption>(.*?)</table>", html, re.S):
+        sections[caption.strip()] = re.findall(r'<th scope="row" id="[^"]*">\s*<a[^>]*>(.*?)</a>', body)
+    return sections
+
+
+def test_one_accounts_section_holds_every_part_of_an_account(client, roadmap, staff):
+    client.force_login(staff)
+    sections = _sections(client.get("/admin/").content.decode())
+    assert list(sections).count("Accounts") == 1
+    assert set(sections["Accounts"]) >= {
+        "API tokens",
+        "Authenticators",
+        "Email addresses",
+        "Groups",
+        "Reminder deliveries",
+        "Social accounts",
+        "Users",
+    }
+    assert sections["Accounts"] == sorted(sections["Accounts"], key=str.lower)
+    for gone in ("Authentication and Authorization", "MFA", "Social Accounts"):
+        assert gone not in sections
+    assert "Topic progress" in sections["Roadmap content"]
+    assert "Topic progresss" not in str(sections)
+
+
+def test_staff_see_whether_each_address_is_verified(client, roadmap, staff, user):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(staff)
+    html = client.get("/admin/accounts/user/").content.decode()
+    rows = {
+        email: row
+        for row in html.split("<tr")[1:]
+        for email in re.findall(r"<td class=\"field-email\">(.*?)</td>", row)
+    }
+    assert (
+        '<td class="field-email_verified"><img src="/static/admin/img/icon-yes.svg" alt="True">'
+        in rows["learner@example.com"]
+    )
+    assert 'alt="False"' in rows["staff@example.com"]
+    assert client.get("/admin/accounts/user/?q=learner").content.decode().count("learner@example.com") == 1
