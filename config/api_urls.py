@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from cohorts import api as cohorts_api
 from portfolio import api as portfolio_api
 from roadmap import api as roadmap_api
+from search import api as search_api
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
@@ -28,6 +29,7 @@ urlpatterns = [
     *accounts_api.urlpatterns,
     *portfolio_api.urlpatterns,
     *cohorts_api.urlpatterns,
+    *search_api.urlpatterns,
     # [\s\S]: even a path with an encoded newline gets the JSON 404.
     re_path(r"^(?P<rest>[\s\S]*)\Z", not_found),
 ]

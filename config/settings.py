@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    # Full-text search and trigram lookups for the search app; inert on SQLite.
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "roadmap",
     "portfolio",
+    "search",
     "cohorts",
 ]
 
@@ -314,6 +317,7 @@ SPECTACULAR_SETTINGS = {
         "ResourceKindEnum": "roadmap.models.Resource.Kind",
         "ChangeActionEnum": "roadmap.models.RoadmapChange.Action",
         "ProjectVisibilityEnum": "portfolio.models.Project.Visibility",
+        "SearchKindEnum": "search.models.SearchDocument.Kind",
         "PublishVisibilityEnum": [("public", "Public"), ("unlisted", "Unlisted")],
         "PlanStateEnum": "roadmap.plan.PLAN_STATES",
     },
@@ -340,6 +344,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Files browsers ask for at the site's root (/favicon.ico, /apple-touch-icon.png, the web manifest).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # Security. Production (DEBUG off) is HTTPS-only; development stays on plain HTTP.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("roadmap.urls")),
     path("", include("accounts.urls")),
     path("reminders/", include("accounts.reminder_urls")),
+    path("search/", include("search.urls")),
     path("", include("portfolio.urls")),
     path("cohorts/", include("cohorts.urls")),
 ]

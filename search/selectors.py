@@ -1,0 +1,288 @@
+"""Site search: one selector, `search()`, over the search index (search/models.py), with two backends.
+
+- PostgreSQL: full text over the stored, GIN-indexed vector (English stemming: "transformer" finds
+  "Transformers"), ranked with SearchRank, plus pg_trgm word similarity on titles for typos
+  ("pytorh" finds "PyTorch"), through the trigram GIN index.
+- SQLite (the `make run` default): every word, lightly stemmed, must appear in the title, context or
+  text; titles that match rank first.
+
+Only public things are found: the index holds only them, and every query checks again against the
+live rows (a roadmap still published; a project still public, not hidden, on a public page of an
+active learner; a profile still public), so that an index lagging behind a bulk write can never show
+something private.
+
+Queries: two for the grouped page or suggestions (counts by kind, the best few of each kind), three
+for one kind's page (counts by kind, the kind's count, its page) -- whatever the amount of data.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, Count, F, FloatField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from portfolio.models import Project, portfolio_page_visible_q
+from search.models import SearchDocument
+
+Kind = SearchDocument.Kind
+QUERY_MAX = 200
+TERMS_MAX = 8
+PER_KIND = 5
+PAGE_SIZE = 20
+SNIPPET = 180
+# Word similarity above which a title word counts as a typo of a query word (pg_trgm's default).
+TYPO_SIMILARITY = 0.6
+WORD = re.compile(r"\w+", re.UNICODE)
+EXCLUDED = re.compile(r"(?:^|\s)-\"?(\w+)", re.UNICODE)
+
+
+class SearchError(ValueError):
+    """A query that cannot be searched; the message says why, for the person who typed it."""
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    context: str
+    url: str
+    snippet: str
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    count: int
+    hits: list[Hit]
+    page: Page | None = None
+
+
+@dataclass
+class SearchResults:
+    query: str
+    terms: list[str]
+    groups: list[Group] = field(default_factory=list)
+    kind: str | None = None
+    # {kind: number of matches} of every kind with any.
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def tabs(self) -> list[tuple[str, str, int]]:
+        """(kind, label, count) of the kinds with matches, in Kind's order."""
+        return [(value, label, self.counts[value]) for value, label in Kind.choices if self.counts.get(value)]
+
+
+def parse_query(query: str) -> tuple[str, list[str]]:
+    """(the query tidied, the words it looks for: not those it excludes with a minus). Raises
+    SearchError for a query that is too long."""
+    query = " ".join((query or "").replace("\x00", " ").split())
+    if len(query) > QUERY_MAX:
+        raise SearchError(f"Search for at most {QUERY_MAX} characters.")
+    excluded = {word.lower() for word in EXCLUDED.findall(query)}
+    words = (word.lower() for word in WORD.findall(query))
+    terms = list(dict.fromkeys(word for word in words if word not in excluded))[:TERMS_MAX]
+    return query, terms
+
+
+def excluded_words(query: str) -> list[str]:
+    """Words the query excludes with a leading minus ("deployment -mlops")."""
+    return sorted({word.lower() for word in EXCLUDED.findall(query)})[:TERMS_MAX]
+
+
+SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "s", "ed")
+
+
+def stem(term: str) -> str:
+    """The part of a word its variants share, for the SQLite match: common English endings go
+    ("transformers" and "transformer" -> "transform"), leaving at least four letters."""
+    for suffix in SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+def _mark_stem(term: str) -> str:
+    """What a highlighted word must start with: the stem, or for a long word without a known ending
+    all but its last two letters, so that a typo's match is marked too ("pytorh" marks "PyTorch")."""
+    stemmed = stem(term)
+    if stemmed == term and len(term) >= 6:
+        return term[:-2]
+    return stemmed
+
+
+# --- highlighting: escape first, then mark --------------------------------------------------------
+
+
+def _pattern(terms: list[str]) -> re.Pattern | None:
+    stems = sorted({_mark_stem(t) for t in terms}, key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+
+
+def highlight(text: str, pattern: re.Pattern | None) -> SafeString:
+    """`text` escaped, with each word that starts like a query word wrapped in <mark>. The raw text
+    is split on the matches and every piece escaped on its own, so no mark can cut an entity."""
+    if pattern is None:
+        return escape(text)
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # every piece was escaped above
+
+
+def snippet(body: str, pattern: re.Pattern | None, length: int = SNIPPET) -> str:
+    """A window of the text around its first match (its beginning when nothing matches)."""
+    if len(body) <= length:
+        return body
+    match = pattern.search(body) if pattern else None
+    start = 0 if match is None else max(0, match.start() - length // 3)
+    if start:
+        # Start at a word.
+        space = body.find(" ", start)
+        start = space + 1 if 0 <= space < match.start() else start
+    text = body[start : start + length].rsplit(" ", 1)[0]
+    return ("…" if start else "") + text + "…"
+
+
+def _hit(doc: SearchDocument, pattern) -> Hit:
+    text = snippet(doc.body, pattern)
+    return Hit(
+        kind=doc.kind,
+        title=doc.title,
+        context=doc.context,
+        url=doc.url,
+        snippet=text,
+        title_html=highlight(doc.title, pattern),
+        snippet_html=highlight(text, pattern),
+    )
+
+
+# --- the two backends -------------------------------------------------------------------------
+
+
+def _visible() -> Q:
+    """Documents whose things are public right now, by the live rows."""
+    project = Q(
+        kind=Kind.PROJECT,
+        project__visibility=Project.Visibility.PUBLIC,
+        project__hidden=False,
+    ) & portfolio_page_visible_q("project__owner__")
+    profile = Q(kind=Kind.PROFILE) & portfolio_page_visible_q("profile__")
+    content = Q(kind__in=[Kind.STEP, Kind.TOPIC, Kind.TOOL, Kind.RESOURCE, Kind.IDEA], roadmap__published=True)
+    return content | project | profile
+
+
+def _postgresql(query: str, terms: list[str], prefix: bool):
+    if prefix:
+        # As you type: every word whole but the last, which may be the start of one ("transf").
+        text = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+        search_query = SearchQuery(text, search_type="raw", config="english")
+    else:
+        search_query = SearchQuery(query, search_type="websearch", config="english")
+    words = " ".join(terms)
+    matches = SearchDocument.objects.filter(Q(vector=search_query) | Q(title__trigram_word_similar=words))
+    if excluded := excluded_words(query):
+        # The typo match must leave out what the query excludes, as the full-text match does.
+        matches = matches.exclude(vector=SearchQuery(" | ".join(excluded), search_type="raw", config="english"))
+    rank = SearchRank(F("vector"), search_query) + TrigramWordSimilarity(words, "title")
+    return matches, rank
+
+
+def _sqlite(query: str, terms: list[str]):
+    matches = SearchDocument.objects.all()
+    for term in terms:
+        part = stem(term)
+        matches = matches.filter(Q(title__icontains=part) | Q(context__icontains=part) | Q(body__icontains=part))
+    for word in excluded_words(query):
+        matches = matches.exclude(Q(title__icontains=word) | Q(context__icontains=word) | Q(body__icontains=word))
+    first = stem(terms[0])
+    rank = Case(
+        When(title__iexact=" ".join(terms), then=Value(3.0)),
+        When(title__istartswith=first, then=Value(2.0)),
+        When(title__icontains=first, then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return matches, rank
+
+
+def matching(query: str, terms: list[str], *, prefix: bool = False):
+    """(documents matching the query, whatever their visibility; their rank expression)."""
+    if connection.vendor == "postgresql":
+        return _postgresql(query, terms, prefix)
+    return _sqlite(query, terms)
+
+
+def _matches(query: str, terms: list[str], *, prefix: bool = False):
+    matches, rank = matching(query, terms, prefix=prefix)
+    return matches.filter(_visible()), rank
+
+
+FIELDS = ("kind", "title", "context", "url", "body")
+
+
+def search(
+    query: str,
+    *,
+    kind: str | None = None,
+    page: int | str = 1,
+    per_kind: int = PER_KIND,
+    page_size: int = PAGE_SIZE,
+    prefix: bool = False,
+) -> SearchResults:
+    """Public things matching `query`, grouped by kind in Kind's order, best first in each.
+
+    Every kind's count, and without `kind` the `per_kind` best of every kind; with `kind`, that kind
+    alone, `page_size` a page (`Group.page`; an out-of-range page raises InvalidPage).
+    `prefix`: as you type, the last word may be unfinished ("transf" finds "Transformers").
+    Raises SearchError for a query too long or an unknown kind.
+    """
+    query, terms = parse_query(query)
+    if kind is not None and kind not in Kind.values:
+        raise SearchError("Choose one of: " + ", ".join(label.lower() for label in Kind.labels) + ".")
+    results = SearchResults(query=query, terms=terms, kind=kind)
+    if not terms:
+        return results
+    pattern = _pattern(terms)
+    matches, rank = _matches(query, terms, prefix=prefix)
+    counts = dict(matches.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    results.counts = counts
+    if kind is not None:
+        rows = matches.filter(kind=kind).annotate(rank=rank).order_by("-rank", "title", "id").only(*FIELDS)
+        current = Paginator(rows, page_size).page(page)
+        hits = [_hit(doc, pattern) for doc in current.object_list]
+        results.groups = [Group(kind, Kind(kind).label, current.paginator.count, hits, current)]
+        return results
+
+    best = (
+        matches.annotate(
+            rank=rank,
+            place=Window(RowNumber(), partition_by=F("kind"), order_by=[F("rank").desc(), F("title"), F("id")]),
+        )
+        .filter(place__lte=per_kind)
+        .only(*FIELDS)
+    )
+    by_kind: dict[str, list[Hit]] = {}
+    for doc in best:
+        by_kind.setdefault(doc.kind, []).append((doc.place, _hit(doc, pattern)))
+    for value, label in Kind.choices:
+        if counts.get(value):
+            hits = [hit for _place, hit in sorted(by_kind.get(value, []), key=lambda pair: pair[0])]
+            results.groups.append(Group(value, label, counts[value], hits))
+    return results

@@ -1,0 +1,48 @@
+"""The PostgreSQL backend: typos forgiven by trigram similarity, the stored vector kept current, and
+both GIN indexes usable by the search's queries."""
+
+import pytest
+from django.db import connection, transaction
+
+from search.models import SearchDocument
+from search.selectors import matching, parse_query, search
+
+pytestmark = pytest.mark.usefixtures("postgres_required")
+
+
+def _titles(results, kind):
+    return [hit.title for group in results.groups if group.kind == kind for hit in group.hits]
+
+
+@pytest.mark.parametrize(
+    ("typo", "kind", "title"),
+    [("pytorh", "tool", "PyTorch"), ("kubernets", "tool", "Kubernetes"), ("tranformers", "topic", "Transformers")],
+)
+def test_typos_are_forgiven(indexed, typo, kind, title):
+    assert title in _titles(search(typo), kind)
+
+
+def test_typo_match_is_highlighted(client, indexed):
+    html = client.get("/search/", {"q": "pytorh"}).content.decode()
+    assert "<mark>PyTorch</mark>" in html
+
+
+def test_stored_vector_is_written_with_the_document(indexed):
+    vectors = SearchDocument.objects.filter(vector__isnull=True)
+    assert not vectors.exists()
+    doc = SearchDocument.objects.get(kind="tool", title="Docker")
+    # English stemming, title weighted A.
+    assert "'docker':1A" in str(doc.vector)
+
+
+@pytest.mark.parametrize("query", ["transformer", "pytorh"])
+def test_query_plan_uses_the_gin_indexes(indexed, query):
+    """The match (full text or title trigrams) reaches the documents through both indexes at once
+    (a BitmapOr); the plan of the whole search at demo size is in the README's search section."""
+    text, terms = parse_query(query)
+    matches, _rank = matching(text, terms)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = matches.explain()
+    assert "search_vector_gin" in plan
+    assert "search_title_trigram" in plan
