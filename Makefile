@@ -52,8 +52,9 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## An admin account that can sign in at once (its email address verified).
 superuser: migrate
-	$(PY) manage.py createsuperuser
+	$(PY) manage.py create_admin
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO
