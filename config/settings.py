@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "portfolio",
     "search",
     "cohorts",
+    "practice",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("reminders/", include("accounts.reminder_urls")),
     path("search/", include("search.urls")),
+    path("", include("practice.urls")),
     path("", include("portfolio.urls")),
     path("cohorts/", include("cohorts.urls")),
 ]

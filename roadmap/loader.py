@@ -15,9 +15,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from roadmap.models import (
+    Choice,
     CodeExample,
     Phase,
     ProjectIdea,
+    Question,
     Resource,
     Roadmap,
     RoadmapChange,
@@ -31,6 +33,7 @@ from roadmap.services import describe_field_changes, record_change
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_FILE = CONTENT_DIR / "ai-engineer.yaml"
 LOADER_NAME = "load_roadmap"
+TOPIC_HOURS_DEFAULT = Topic._meta.get_field("hours").default
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
@@ -100,6 +103,9 @@ def validate(data) -> None:
         for j, topic in enumerate(step.get("topics") or [], 1):
             _slug(topic, f"{where}.topics[{j}]", topic_slugs)
             _require(topic, "title", f"{where}.topics[{j}]")
+            hours = topic.get("hours", TOPIC_HOURS_DEFAULT)
+            if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 200:
+                raise ContentError(f"{where}.topics[{j}]: hours must be a whole number from 1 to 200")
         resource_slugs = set()
         for j, resource in enumerate(step.get("resources") or [], 1):
             rw = f"{where}.resources[{j}]"
@@ -116,6 +122,9 @@ def validate(data) -> None:
                 raise ContentError(f"{where}: unknown tool {tool_slug!r}")
         for j, example in enumerate(step.get("code_examples") or [], 1):
             _require(example, "code", f"{where}.code_examples[{j}]")
+    # Questions may test a topic of any step: topics keep their identity when they move.
+    for i, step in enumerate(data.get("steps") or [], 1):
+        _validate_questions(step.get("questions") or [], f"steps[{i}]", topic_slugs)
     for i, idea in enumerate(data.get("project_ideas") or [], 1):
         where = f"project_ideas[{i}]"
         _slug(idea, where, idea_slugs)
@@ -125,6 +134,26 @@ def validate(data) -> None:
         for step_slug in idea.get("steps") or []:
             if step_slug not in step_slugs:
                 raise ContentError(f"{where}: unknown step {step_slug!r}")
+
+
+def _validate_questions(questions, where, topic_slugs) -> None:
+    if not isinstance(questions, list):
+        raise ContentError(f"{where}: 'questions' must be a list")
+    slugs = set()
+    for j, question in enumerate(questions, 1):
+        qw = f"{where}.questions[{j}]"
+        _slug(question, qw, slugs)
+        _require(question, "text", qw)
+        _require(question, "explanation", qw)
+        if question.get("topic") and question["topic"] not in topic_slugs:
+            raise ContentError(f"{qw}: unknown topic {question['topic']!r}")
+        choices = question.get("choices")
+        if not isinstance(choices, list) or len(choices) < 2:
+            raise ContentError(f"{qw}: at least two choices are required")
+        for k, choice in enumerate(choices, 1):
+            _require(choice, "text", f"{qw}.choices[{k}]")
+        if not any(choice.get("correct") is True for choice in choices):
+            raise ContentError(f"{qw}: at least one choice must be marked correct: true")
 
 
 def read_file(path) -> dict:
@@ -320,6 +349,7 @@ def _sync_steps(sync, roadmap, items, *, phases, tools) -> tuple[dict, dict]:
         )
         steps[step.slug] = step
         _sync_topics(sync, step, item.get("topics") or [], topics=topics)
+        _sync_questions(sync, step, item.get("questions") or [], topics=topics)
         _sync_resources(sync, step, item.get("resources") or [])
         _sync_code_examples(sync, step, item.get("code_examples") or [])
         _sync_step_tools(sync, step, [tools[slug] for slug in item.get("tools") or []])
@@ -339,8 +369,39 @@ def _sync_topics(sync, step, items, *, topics: dict) -> None:
                 "group": item.get("group") or "",
                 "title": item["title"],
                 "description": item.get("description") or "",
+                "hours": item.get("hours", TOPIC_HOURS_DEFAULT),
             },
         )
+
+
+def _sync_questions(sync, step, items, *, topics: dict) -> None:
+    """Write a step's self-check questions and their choices (matched by position in the question)."""
+    existing = {q.slug: q for q in step.questions.prefetch_related("choices")} if step.pk else {}
+    for order, item in enumerate(items):
+        question = sync.upsert(
+            existing.get(item["slug"]),
+            Question,
+            {"step": step, "slug": item["slug"]},
+            {
+                "order": order,
+                "text": item["text"],
+                "explanation": item["explanation"],
+                "topic": topics[item["topic"]] if item.get("topic") else None,
+            },
+        )
+        choices = list(question.choices.all()) if item["slug"] in existing else []
+        for position, choice in enumerate(item["choices"]):
+            sync.upsert(
+                choices[position] if position < len(choices) else None,
+                Choice,
+                {"question": question},
+                {"order": position, "text": choice["text"], "correct": choice.get("correct") is True},
+            )
+        for choice in choices[len(item["choices"]) :]:
+            sync.delete(choice)
+        existing[item["slug"]] = question
+    for question in _leftovers(existing, items):
+        sync.delete(question)
 
 
 def _sync_resources(sync, step, items):
@@ -426,6 +487,12 @@ def roadmap_export(roadmap: Roadmap) -> dict:
         Prefetch("resources", queryset=Resource.objects.order_by("order", "id")),
         Prefetch("code_examples", queryset=CodeExample.objects.order_by("order", "id")),
         Prefetch("step_tools", queryset=StepTool.objects.select_related("tool").order_by("order", "id")),
+        Prefetch(
+            "questions",
+            queryset=Question.objects.select_related("topic")
+            .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "id")))
+            .order_by("order", "id"),
+        ),
     )
     return {
         "slug": roadmap.slug,
@@ -469,7 +536,7 @@ def roadmap_export(roadmap: Roadmap) -> dict:
                 "why": s.why,
                 "body": s.body,
                 "topics": [
-                    {"slug": t.slug, "group": t.group, "title": t.title, "description": t.description}
+                    {"slug": t.slug, "group": t.group, "title": t.title, "hours": t.hours, "description": t.description}
                     for t in s.topics.all()
                 ],
                 "tools": [st.tool.slug for st in s.step_tools.all()],
@@ -480,6 +547,7 @@ def roadmap_export(roadmap: Roadmap) -> dict:
                 "code_examples": [
                     {"title": c.title, "language": c.language, "code": c.code} for c in s.code_examples.all()
                 ],
+                **({"questions": [_export_question(q) for q in s.questions.all()]} if s.questions.all() else {}),
             }
             for s in steps.order_by("number", "slug")
         ],
@@ -494,6 +562,16 @@ def roadmap_export(roadmap: Roadmap) -> dict:
             }
             for i in roadmap.project_ideas.prefetch_related("steps").order_by("order", "id")
         ],
+    }
+
+
+def _export_question(question: Question) -> dict:
+    return {
+        "slug": question.slug,
+        **({"topic": question.topic.slug} if question.topic else {}),
+        "text": question.text,
+        "choices": [{"text": c.text, **({"correct": True} if c.correct else {})} for c in question.choices.all()],
+        "explanation": question.explanation,
     }
 
 

@@ -8,7 +8,6 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from config.cache import ROADMAP_SCOPE, cached_value
-
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -23,6 +22,8 @@ from roadmap.models import (
     TopicProgress,
 )
 
+# Topics with nothing left to learn: done, or skipped by choice. Only "done" counts as finished
+# (progress, activity, success metrics); a skipped topic is left out of the learner's counts.
 DONE_STATES = (TopicProgress.Status.DONE, TopicProgress.Status.SKIPPED)
 
 
@@ -141,8 +142,12 @@ def changes_since(roadmap: Roadmap, since):
 
 @dataclass
 class Counts:
+    """Topics done over the topics the learner has not skipped (`total`); `skipped` says how many
+    were left out. Skipped is never finished: it only takes a topic out of the learner's count."""
+
     done: int = 0
     total: int = 0
+    skipped: int = 0
 
     @property
     def percent(self) -> int:
@@ -158,7 +163,7 @@ class RoadmapProgress:
     """A learner's progress through one roadmap.
 
     `status` maps topic id -> state (topics never touched are absent: "not started"). `steps` and
-    `phases` map ids to Counts of finished (done + skipped) over all topics; `overall` counts only
+    `phases` map ids to Counts of done topics over the topics not skipped; `overall` counts only
     required topics (optional steps are shown but not required).
     """
 
@@ -204,16 +209,15 @@ def progress_from(order: list[tuple], status: dict) -> RoadmapProgress:
     progress_for_users."""
     progress = RoadmapProgress(status=status, order=order)
     for topic_id, step_id, phase_id, optional in order:
-        finished = status.get(topic_id) in DONE_STATES
-        step_counts = progress.steps.setdefault(step_id, Counts())
-        step_counts.total += 1
-        step_counts.done += finished
+        state = status.get(topic_id)
+        done, skipped = state == TopicProgress.Status.DONE, state == TopicProgress.Status.SKIPPED
+        counted = [progress.steps.setdefault(step_id, Counts())]
         if not optional:
-            phase_counts = progress.phases.setdefault(phase_id, Counts())
-            phase_counts.total += 1
-            phase_counts.done += finished
-            progress.overall.total += 1
-            progress.overall.done += finished
+            counted += [progress.phases.setdefault(phase_id, Counts()), progress.overall]
+        for counts in counted:
+            counts.total += not skipped
+            counts.skipped += skipped
+            counts.done += done
     return progress
 
 
