@@ -188,6 +188,8 @@ def test_a_learner_who_joined_last_month_is_welcomed_not_told_they_did_nothing(a
     old_message = build_reminder_message(veteran, period=PERIOD)
 
     welcome = "Welcome! You joined on 20 October, so this is your first monthly update."
+    assert new_message.subject.startswith("Your first monthly update")
+    assert old_message.subject.startswith("Your November 2026 update")
     assert welcome in new_message.body
     assert welcome in _html(new_message)
     assert "did not complete" not in new_message.body + _html(new_message)
