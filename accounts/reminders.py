@@ -25,7 +25,7 @@ from portfolio.metrics import PROJECTS_NEEDED
 from portfolio.selectors import portfolio_metrics, portfolio_metrics_for
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import RoadmapChange, TopicProgress
-from roadmap.plan import plan_phases, plan_status
+from roadmap.plan import plan_phases, plan_status, topic_hours
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")
 
@@ -176,7 +176,8 @@ def _first_since(user, period: str) -> datetime:
 class ReminderBatch:
     """Every read of one batch's emails, made once for the batch (about ten queries per batch instead
     of about ten per email): each user's previous reminder, last month's completions, progress and
-    published projects; the roadmap's topics, phases and changes since the earliest previous reminder.
+    published projects; the roadmap's topics, phases, topic hours and changes since the earliest
+    previous reminder.
     The calculations on these (progress, plan, next topics) are the dashboard's own selectors."""
 
     period: str
@@ -188,6 +189,7 @@ class ReminderBatch:
     portfolio: dict = field(default_factory=dict)
     topics: dict | None = None
     phases: list | None = None
+    hours: dict | None = None
     links: dict = field(default_factory=dict)
     step_urls: dict = field(default_factory=dict)
 
@@ -213,6 +215,7 @@ def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
     batch.progress = roadmap_selectors.progress_for_users(user_ids, roadmap)
     batch.topics = roadmap_selectors.topics_by_id(roadmap)
     batch.phases = plan_phases(roadmap)
+    batch.hours = topic_hours(roadmap)
     batch.portfolio = portfolio_metrics_for(user_ids)
     since = min(batch.previous.get(u.pk) or _first_since(u, period) for u in users)
     rows = list(
@@ -273,7 +276,13 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     )
     context["changes_count"] = changes.total + len(changes.releases)
     context["progress"] = progress.overall
-    context["plan"] = plan_status(user, roadmap, progress=progress, phases=batch.phases if shared else None)
+    context["plan"] = plan_status(
+        user,
+        roadmap,
+        progress=progress,
+        phases=batch.phases if shared else None,
+        hours=batch.hours if shared else None,
+    )
     step_urls = batch.step_urls if shared else {}
     context["next_topics"] = []
     for topic in roadmap_selectors.next_topics(
