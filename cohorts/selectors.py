@@ -22,7 +22,7 @@ from cohorts.models import Cohort, Invite, InviteEmail, Membership, Nudge
 from portfolio.models import Project, portfolio_page_visible_q
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import TopicProgress
-from roadmap.plan import PlanStatus, plan_phases, plan_status
+from roadmap.plan import PlanStatus, plan_phases, plan_status, topic_hours
 
 Role = Membership.Role
 SHARED_PROJECT_VISIBILITIES = (Project.Visibility.PUBLIC, Project.Visibility.UNLISTED)
@@ -154,8 +154,11 @@ class MemberRow:
 
     @property
     def quiet(self) -> bool:
-        """No activity for QUIET_DAYS days (or never)."""
-        return self.last_active is None or (self.user.today() - self.last_active).days >= QUIET_DAYS
+        """Nothing marked for QUIET_DAYS days, counted from their last activity or, when there is none,
+        from joining (someone who joined yesterday is not quiet yet)."""
+        today = self.user.today()
+        since = self.last_active or timezone.localtime(self.membership.joined_at, self.user.zone).date()
+        return (today - since).days >= QUIET_DAYS
 
 
 @dataclass
@@ -199,7 +202,7 @@ def _sort_key(sort: str):
 def cohort_board(cohort: Cohort, *, sort: str = "name", today: date | None = None, only_user=None) -> Board:
     """The cohort's board: a row per member (role "member") with their shared progress, plus the
     cohort's average against its plan. `only_user`: compute it for the cohort but keep only that
-    person's row (a member's own view when members do not see each other). Eight queries, whatever
+    person's row (a member's own view when members do not see each other). Nine queries, whatever
     the number of members."""
     roadmap = cohort.roadmap
     memberships = list(cohort.memberships.select_related("user").order_by("joined_at", "id"))
@@ -211,6 +214,7 @@ def cohort_board(cohort: Cohort, *, sort: str = "name", today: date | None = Non
     order = roadmap_selectors.topics_in_order(roadmap)
     steps = roadmap_selectors.steps_in_order(roadmap)
     phases = plan_phases(roadmap)
+    hours = topic_hours(roadmap)
     progress = roadmap_selectors.progress_for_users(ids, roadmap, order=order)
     last_changes = dict(
         TopicProgress.objects.filter(user_id__in=ids, topic__step__roadmap=roadmap)
@@ -247,7 +251,7 @@ def cohort_board(cohort: Cohort, *, sort: str = "name", today: date | None = Non
         user = membership.user
         user_today = today or user.today()
         member_progress = progress[user.pk]
-        plan = plan_status(user, roadmap, today=user_today, progress=member_progress, phases=phases)
+        plan = plan_status(user, roadmap, today=user_today, progress=member_progress, phases=phases, hours=hours)
         last = last_changes.get(user.pk)
         days, week_topics = set(), []
         for topic_id, completed_at in completions[user.pk]:
@@ -276,7 +280,12 @@ def cohort_board(cohort: Cohort, *, sort: str = "name", today: date | None = Non
         )
     today = today or timezone.localdate()
     cohort_plan = plan_status(
-        _CohortPlan(cohort), roadmap, today=today, progress=roadmap_selectors.progress_from(order, {}), phases=phases
+        _CohortPlan(cohort),
+        roadmap,
+        today=today,
+        progress=roadmap_selectors.progress_from(order, {}),
+        phases=phases,
+        hours=hours,
     )
     average = round(sum(row.progress.overall.percent for row in rows) / len(rows)) if rows else 0
     rows.sort(key=_sort_key(sort))
@@ -329,7 +338,14 @@ def member_detail(cohort: Cohort, membership: Membership, *, today: date | None 
         for step in phase.step_list:
             step.counts = progress.step(step.pk)
             step.topic_states = by_step[step.pk]
-    plan = plan_status(user, roadmap, today=today or user.today(), progress=progress, phases=plan_phases(roadmap))
+    plan = plan_status(
+        user,
+        roadmap,
+        today=today or user.today(),
+        progress=progress,
+        phases=plan_phases(roadmap),
+        hours=topic_hours(roadmap),
+    )
     return {"progress": progress, "phases": phases, "plan": plan}
 
 

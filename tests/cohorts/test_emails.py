@@ -106,6 +106,8 @@ def digest_cohort(cohort, cohort_owner):
     for user in (bea, cal):
         user.plan_start_date = cohort.start_date
         user.save()
+    # They joined when the cohort started.
+    cohort.memberships.update(joined_at=timezone.now() - timedelta(days=60))
     return cohort
 
 
