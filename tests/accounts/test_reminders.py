@@ -340,6 +340,17 @@ def test_unsubscribe_get_shows_confirmation_and_changes_nothing(alice, client):
     assert alice.reminders_opt_in is True
 
 
+def test_unsubscribe_link_of_an_unsubscribed_user_says_so(db, client):
+    former = learner("former", opted_in=False)
+
+    response = client.get(_url(former))
+
+    assert response.status_code == 200
+    assert b"<h1>You are not subscribed</h1>" in response.content
+    assert b"former@example.com is already unsubscribed" in response.content
+    assert b'<form method="post"' not in response.content
+
+
 def test_one_click_post_without_cookies_or_csrf_unsubscribes(alice):
     client = Client(enforce_csrf_checks=True)
 

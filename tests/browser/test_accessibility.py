@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from accounts.unsubscribe import make_token
 from tests.conftest import _missing
 from tests.factories import insert_roadmap
 
@@ -66,6 +67,7 @@ def site(transactional_db, roadmap_rows, owner, staff):
             "project ideas": reverse("roadmap:projects", args=[roadmap.slug]),
             "public portfolio": _url("portfolio:public_profile", owner.username),
             "public project": project.get_absolute_url(),
+            "unsubscribe": f"/reminders/unsubscribe/{make_token(owner)}/",
         },
         "signed_in": {
             "dashboard": _url("dashboard"),
