@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, ReminderDelivery, User
 from portfolio.metrics import success_metrics
 from portfolio.selectors import projects_for_export
+from roadmap import hooks
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import Roadmap, TopicProgress
 from roadmap.plan import plan_status
@@ -28,16 +29,31 @@ def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
     """Everything the learner's dashboard shows about their progress through `roadmap` on `today` (their
     local date). A fixed number of queries, whatever the amount of content or progress."""
     progress = roadmap_selectors.progress_for(user, roadmap)
+    phases = roadmap_selectors.phases_with_steps(roadmap)
+    # Self-check scores and reviews come from the app above accounts, through roadmap.hooks.
+    checks = hooks.check_scores(user, roadmap)
+    questions = roadmap_selectors.question_counts(roadmap)
+    steps = [step for phase in phases for step in phase.step_list]
+    for step in steps:
+        step.check = checks.get(step.pk)
+        step.question_count = questions.get(step.pk, 0)
+    with_check = [step for step in steps if step.question_count]
     return {
         "roadmap": roadmap,
         "progress": progress,
         "started": bool(progress.status),
-        "phases": roadmap_selectors.phases_with_steps(roadmap),
+        "phases": phases,
         "plan": plan_status(user, roadmap, today=today, progress=progress),
         "next_topics": roadmap_selectors.next_topics(user, roadmap, progress=progress),
         "activity": activity(user, today=today),
         "recent": recent_completions(user, roadmap),
-        "metrics": success_metrics(user, roadmap, progress=progress),
+        "metrics": success_metrics(user, roadmap, progress=progress, checks=checks),
+        "checks": {
+            "steps": len(with_check),
+            "taken": sum(1 for step in with_check if step.check),
+            "passed": sum(1 for step in with_check if step.check and step.check.passed),
+        },
+        "reviews_due": hooks.reviews_due(user, today=today),
     }
 
 
@@ -45,14 +61,14 @@ def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
 
 
 def completions_by_day(user, *, since: date, until: date) -> Counter:
-    """How many topics the learner completed (done or skipped) on each day from `since` to `until`
-    inclusive, the days counted in the learner's own time zone. One query."""
+    """How many topics the learner finished (done: a skipped topic is not finished) on each day from
+    `since` to `until` inclusive, the days counted in the learner's own time zone. One query."""
     tz = user.zone
     # A day in the learner's zone can start up to 14 hours before or after UTC midnight: widen, then cut.
     start = datetime.combine(since, time.min, tzinfo=tz)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz)
     stamps = TopicProgress.objects.filter(
-        user=user, completed_at__gte=start, completed_at__lt=end, status__in=roadmap_selectors.DONE_STATES
+        user=user, completed_at__gte=start, completed_at__lt=end, status=TopicProgress.Status.DONE
     ).values_list("completed_at", flat=True)
     return Counter(timezone.localtime(stamp, tz).date() for stamp in stamps)
 
@@ -228,13 +244,14 @@ def user_export(user: User) -> dict:
 
 
 def recent_completions(user, roadmap: Roadmap, *, days: int = 30, limit: int = 8) -> list[TopicProgress]:
-    """The learner's most recently finished topics of the last `days` days, newest first. One query."""
+    """The learner's most recently finished (done, not skipped) topics of the last `days` days, newest
+    first. One query."""
     since = timezone.now() - timedelta(days=days)
     rows = list(
         TopicProgress.objects.filter(
             user=user,
             topic__step__roadmap=roadmap,
-            status__in=roadmap_selectors.DONE_STATES,
+            status=TopicProgress.Status.DONE,
             completed_at__gte=since,
         )
         .select_related("topic__step")

@@ -26,7 +26,7 @@ from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
 from config.client_ip import client_ip
 from portfolio import selectors, services, share_image
 from portfolio.forms import FeatureFormSet, ProjectForm, ReportForm, ResultFormSet, rows_from
-from portfolio.metrics import success_metrics
+from portfolio.metrics import gaps_of, success_metrics
 from portfolio.models import Project
 from roadmap import selectors as roadmap_selectors
 from roadmap.markdown import render_markdown
@@ -376,6 +376,8 @@ def _editor(request, project=None):
             "project": project,
             "preview": preview,
             "tool_names": selectors.tech_tag_suggestions(),
+            # What the saved project lacks to count towards "5+ substantial projects".
+            "gaps": gaps_of(project) if project is not None else None,
         },
         status=400 if request.method == "POST" and preview is None else 200,
     )

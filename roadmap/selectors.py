@@ -12,6 +12,7 @@ from roadmap.models import (
     CodeExample,
     Phase,
     ProjectIdea,
+    Question,
     Release,
     Resource,
     Roadmap,
@@ -46,6 +47,12 @@ def phases_with_steps(roadmap: Roadmap) -> list[Phase]:
         for step in phase.step_list:
             step.roadmap = roadmap
     return phases
+
+
+def question_counts(roadmap: Roadmap) -> dict[int, int]:
+    """{step_id: number of self-check questions} of the roadmap's steps that have some. One query."""
+    rows = Question.objects.filter(step__roadmap=roadmap).values("step_id").annotate(count=Count("id")).order_by()
+    return {row["step_id"]: row["count"] for row in rows}
 
 
 def steps_in_order(roadmap: Roadmap) -> list[Step]:

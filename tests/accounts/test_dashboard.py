@@ -58,9 +58,11 @@ def test_dashboard_shows_progress_next_topics_and_activity(client, roadmap, user
     assert response.context["activity"]["last_30_days"] == 2
     assert "topics finished in the last 30 days" in page
     assert topics[0].title in page  # recently finished
-    # A plan that started today: no finish date projected from one day's pace.
-    assert "after your plan's first two weeks" in page
-    assert response.context["plan"].actual_percent == round(200 / total)
+    # The plan runs at the learner's weekly pace: the finish is projected from it.
+    assert "At 10 h/week you finish in month 12" in page
+    plan = response.context["plan"]
+    assert plan.done_hours == topics[0].hours + topics[1].hours
+    assert plan.actual_percent == round(100 * plan.done_hours / plan.total_hours)
 
 
 def test_dashboard_is_only_about_the_signed_in_learner(client, roadmap, owner, outsider):
@@ -204,10 +206,10 @@ def test_dashboard_changes_right_after_a_settings_change(client, roadmap, user):
 
 def test_dashboard_changes_right_after_a_project_is_published(client, roadmap, user):
     client.force_login(user)
-    assert "0 published projects of 5" in client.get(reverse("dashboard")).content.decode()
-    project = ProjectFactory(owner=user)
+    assert "0 substantial projects of 5" in client.get(reverse("dashboard")).content.decode()
+    project = ProjectFactory(owner=user, overview="x" * 200, repository_url="https://github.com/ada/churn")
     portfolio_services.project_publish(project=project)
-    assert "1 published project of 5" in client.get(reverse("dashboard")).content.decode()
+    assert "1 substantial project of 5" in client.get(reverse("dashboard")).content.decode()
 
 
 def test_two_learners_never_see_each_others_dashboard(roadmap, owner, outsider):
