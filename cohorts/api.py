@@ -9,7 +9,7 @@ follows the same rule as the cohort page. Writes go through cohorts.services.
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from cohorts.serializers import (
     MembershipSerializer,
 )
 from config.api import Conflict, NotFound
+from config.api_schema import ErrorSerializer
 
 COHORT_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The cohort's slug.")
 
@@ -174,19 +175,20 @@ class CohortJoin(generics.GenericAPIView):
 
 @extend_schema(
     tags=["me: cohorts"],
-    summary="Leave one of my cohorts",
+    summary="Leave one of my cohorts (delete my membership)",
     description="From the next request on, nobody in the cohort sees anything of yours. The owner must "
     "transfer the cohort first (409).",
     parameters=[COHORT_SLUG],
-    request=None,
-    responses={204: None},
+    responses={
+        204: None,
+        409: OpenApiResponse(ErrorSerializer, description="The owner must transfer the cohort before leaving."),
+    },
 )
 class CohortLeave(generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
-    http_method_names = ["post", "options"]
-    may_conflict = True
+    http_method_names = ["delete", "options"]
 
-    def post(self, request, slug):
+    def delete(self, request, slug):
         membership = selectors.membership_get(request.user, slug)
         try:
             services.membership_leave(membership=membership)
@@ -199,5 +201,5 @@ urlpatterns = [
     path("cohorts/", CohortList.as_view(), name="cohort-list"),
     path("cohorts/join/", CohortJoin.as_view(), name="cohort-join"),
     path("cohorts/<slug:slug>/", CohortDetail.as_view(), name="cohort-detail"),
-    path("cohorts/<slug:slug>/leave/", CohortLeave.as_view(), name="cohort-leave"),
+    path("cohorts/<slug:slug>/membership/", CohortLeave.as_view(), name="cohort-membership"),
 ]

@@ -7,13 +7,17 @@ email arrives); C leaves, and is gone from A's board on the next load. Screensho
 1280 and 360 px go to /tmp (looked at by hand)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cohorts.models import Membership
 from roadmap.models import Topic
+from tests.browser.test_accessibility import AXE, _axe_violations, _sign_in
+from tests.conftest import _missing
 from tests.factories import UserFactory, insert_roadmap
 
 pytestmark = [pytest.mark.browser]
@@ -194,3 +198,74 @@ def test_a_cohort_from_creation_to_a_member_leaving(
         ctx.close()
     # The only failed loads: the join form sent without consent (400) and the cohort C left (404).
     assert [e for e in console_errors if "status of 400" not in e and "status of 404" not in e] == []
+
+
+# --- accessibility of every cohort page ---------------------------------------------------------
+
+
+@pytest.fixture
+def axe_path():
+    if not AXE.exists():
+        _missing(f"axe-core is not installed at {AXE} (run `npm ci`)")
+    return str(AXE)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_cohort_pages_have_no_wcag_21_aa_violations(
+    transactional_db, roadmap_rows, live_server, browser, axe_path, scheme
+):
+    """axe-core (WCAG 2.1 A/AA) on each cohort page, as its owner, as a member and signed out; and no
+    Content-Security-Policy violation on any of them."""
+    from cohorts import services
+    from roadmap.services import mark_topic
+    from tests.cohorts.conftest import join
+
+    roadmap = insert_roadmap(roadmap_rows)
+    ada = _account("ada", "Ada Lovelace")
+    bea = _account("bea", "Bea Builder")
+    cohort = services.cohort_create(
+        owner=ada,
+        name="Evening ML Club",
+        description="We meet on **Thursdays**.",
+        roadmap=roadmap,
+        start_date=timezone.localdate() - timedelta(days=45),
+    )
+    join(cohort, bea, by=ada)
+    for topic in Topic.objects.filter(step__roadmap=roadmap).order_by("step__number", "order")[:3]:
+        mark_topic(user=bea, topic=topic, status="done")
+    link = services.invite_link_create(cohort=cohort, by=ada)
+    services.invite_email_create(cohort=cohort, by=ada, email="cat@example.com")
+    slug = cohort.slug
+    pages = {
+        ada: [
+            "/cohorts/",
+            "/cohorts/new/",
+            f"/cohorts/{slug}/",
+            f"/cohorts/{slug}/manage/",
+            f"/cohorts/{slug}/members/bea/",
+            f"/cohorts/{slug}/edit/",
+            f"/cohorts/{slug}/transfer/",
+            f"/cohorts/{slug}/delete/",
+            f"/cohorts/{slug}/members/bea/remove/",
+        ],
+        bea: [f"/cohorts/{slug}/", f"/cohorts/{slug}/leave/"],
+        None: [link.get_absolute_url()],
+    }
+    fresh = _account("cal", "Cal")
+    pages[fresh] = [link.get_absolute_url()]
+    problems, csp = {}, []
+    for user, paths in pages.items():
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme, bypass_csp=True)
+        if user is not None:
+            _sign_in(context, live_server, user)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+        for path in paths:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, f"{path}: {response.status}"
+            if violations := _axe_violations(page, axe_path):
+                problems[f"{path} as {user or 'anonymous'} ({scheme})"] = violations
+        context.close()
+    assert not problems, "\n".join(f"{page}:\n  " + "\n  ".join(v) for page, v in problems.items())
+    assert csp == []

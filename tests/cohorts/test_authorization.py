@@ -45,7 +45,7 @@ PAGE_DOORS = [
 
 API_DOORS = [
     ("get", "/api/v1/cohorts/{slug}/", None, _expect(200, 200, 200, anonymous=ANON_API)),
-    ("post", "/api/v1/cohorts/{slug}/leave/", None, _expect(409, 204, 204, anonymous=ANON_API)),
+    ("delete", "/api/v1/cohorts/{slug}/membership/", None, _expect(409, 204, 204, anonymous=ANON_API)),
 ]
 
 
@@ -222,7 +222,7 @@ def test_a_member_who_leaves_is_gone_on_the_next_request(client, cohort, people,
 
     member_client = APIClient()
     member_client.force_authenticate(people["member"])
-    assert member_client.post(f"/api/v1/cohorts/{cohort.slug}/leave/").status_code == 204
+    assert member_client.delete(f"/api/v1/cohorts/{cohort.slug}/membership/").status_code == 204
 
     assert "Mel Member" not in client.get(f"/cohorts/{cohort.slug}/").content.decode()
     assert client.get(f"/cohorts/{cohort.slug}/members/member1/").status_code == 404
