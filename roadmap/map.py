@@ -256,8 +256,8 @@ def _label(step, counts: StepCounts, personal: bool, here: bool) -> str:
 def _node(step, x, y, w, counts, states, personal, here) -> MapNode:
     text_x = x + 48
     # Browsers draw the titles in a bold system font, wider than DejaVu Sans: leave them slack.
-    lines = wrap(step.title, (w - 58) * 0.8, TITLE_SIZE)
-    line_y = y + (24 if len(lines) > 1 else 31)
+    lines = wrap(step.title, (w - 58) * 0.87, TITLE_SIZE, max_lines=3)
+    first_line = {1: 31, 2: 24, 3: 19}[len(lines)]
     count_label = f"{counts.finished}/{counts.total}" if personal else f"{counts.total} topics"
     if step.optional:
         count_label = f"optional · {count_label}"
@@ -278,7 +278,7 @@ def _node(step, x, y, w, counts, states, personal, here) -> MapNode:
         counts=counts,
         state=counts.state if personal else "not_started",
         label=_label(step, counts, personal, here),
-        lines=[Text(text_x, line_y + i * 18, line) for i, line in enumerate(lines)],
+        lines=[Text(text_x, y + first_line + i * 16.5, line) for i, line in enumerate(lines)],
         count_text=Text(x + w - 10, y + NODE_HEIGHT - 13, count_label),
         dots=dots,
         here=here,

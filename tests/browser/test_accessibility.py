@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from accounts.unsubscribe import make_token
+from search.services import reindex_all
 from tests.conftest import _missing
 from tests.factories import insert_roadmap
 
@@ -55,6 +56,8 @@ def site(transactional_db, roadmap_rows, owner, staff):
         repository_url="https://github.com/owner/churn",
     )
     portfolio_services.project_publish(project=project)
+    # The roadmap went in in bulk (no signals): index it for the search pages.
+    reindex_all()
     step = roadmap.steps.order_by("number").first()
     return {
         "roadmap": roadmap,
@@ -67,6 +70,8 @@ def site(transactional_db, roadmap_rows, owner, staff):
             "project ideas": reverse("roadmap:projects", args=[roadmap.slug]),
             "public portfolio": _url("portfolio:public_profile", owner.username),
             "public project": project.get_absolute_url(),
+            "search": "/search/",
+            "search results": "/search/?q=transformer",
             "unsubscribe": f"/reminders/unsubscribe/{make_token(owner)}/",
         },
         "signed_in": {
@@ -75,6 +80,8 @@ def site(transactional_db, roadmap_rows, owner, staff):
             "portfolio editor": _url("portfolio:project_edit", project.slug),
             "new project": _url("portfolio:project_create"),
             "step (signed in)": reverse("roadmap:step", args=[roadmap.slug, step.slug]),
+            "roadmap map (signed in)": reverse("roadmap:detail", args=[roadmap.slug]),
+            "search results (signed in)": "/search/?q=python",
         },
     }
 

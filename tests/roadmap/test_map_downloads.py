@@ -46,7 +46,7 @@ def test_learners_svg_shows_their_progress(client, learner):
     svg = client.get(f"{SVG}?u=ada").content.decode()
     assert "AI Engineer Roadmap 2025/26: Ada Lovelace" in svg
     assert "6 of 76 required topics done" in svg
-    assert 'aria-label="Step 1: Programming Fundamentals (Python). 6 of 6 topics done"' in svg
+    assert "<title>Step 1: Programming Fundamentals (Python). 6 of 6 topics done</title>" in svg
     assert ">You are here<" in svg
     assert "You are at step 2, Mathematics for AI." in svg
 
@@ -71,6 +71,8 @@ def test_png_is_cached_and_versioned_with_the_learners_progress(
     client, learner, roadmap, django_assert_max_num_queries
 ):
     first = client.get(f"{PNG}?u=ada").content
+    # The first drawing also creates the scopes' versions in the cache, so it is kept from the next.
+    assert client.get(f"{PNG}?u=ada").content == first
     # A hit: the roadmap and the learner only, no drawing.
     with django_assert_max_num_queries(2):
         assert client.get(f"{PNG}?u=ada").content == first
@@ -117,10 +119,12 @@ def test_learners_map_only_when_their_page_is_public_and_shows_progress(
         assert b"Ada" not in response.content
 
 
-@pytest.mark.parametrize("query", ["?u=nobody", "?u=", f"?u={'x' * 31}", "?u=%00"])
-def test_unknown_or_malformed_learner_is_404(client, roadmap, query):
-    assert client.get(f"{SVG}{query}").status_code == 404
-    assert client.get(f"{PNG}{query}").status_code == 404
+@pytest.mark.parametrize("query", ["?u=nobody", "?u=", f"?u={'x' * 31}", "?u=a%20b", "?u=%00"])
+def test_unknown_or_malformed_learner_is_a_4xx(client, roadmap, query):
+    # A NUL is refused by the site's bad-input middleware (400) before the view's 404.
+    expected = 400 if "%00" in query else 404
+    assert client.get(f"{SVG}{query}").status_code == expected
+    assert client.get(f"{PNG}{query}").status_code == expected
 
 
 def test_username_spelled_otherwise_redirects_to_the_stored_one(client, learner):
@@ -150,6 +154,9 @@ def test_unpublished_roadmap_has_no_map(client, roadmap):
 
 def test_anonymous_svg_is_served_from_the_page_cache(client, learner):
     assert client.get(f"{SVG}?u=ada")["X-Page-Cache"] == "miss"
+    # The first render created the scopes' versions in the cache (the learner's progress is read
+    # through cached_value): the page is kept from the second.
+    client.get(f"{SVG}?u=ada")
     assert client.get(f"{SVG}?u=ada")["X-Page-Cache"] == "hit"
     learner.show_progress = False
     learner.save()
