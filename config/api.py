@@ -1,11 +1,11 @@
 """What every endpoint of the REST API shares: one error shape for every 4xx, pagination and
 throttles. Their description in the OpenAPI schema is in config/api_schema.py."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.http import Http404
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, parsers, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -60,6 +60,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
 
     # Imported here: DRF imports this module while it builds rest_framework.views.
     from rest_framework.views import exception_handler as drf_exception_handler
@@ -100,6 +102,51 @@ class Conflict(exceptions.APIException):
     def __init__(self, message=None, *, fields=None):
         super().__init__(message)
         self.fields = {name: [str(m) for m in messages] for name, messages in (fields or {}).items()}
+
+
+class RequestTooLarge(exceptions.APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (413; Django raises RequestDataTooBig as DRF reads it)."""
+
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+# --- the JSON parser ----------------------------------------------------------------------------
+
+# Deeper than any body an endpoint takes (three levels), far below what makes the parser recurse
+# past Python's limit.
+MAX_JSON_DEPTH = 32
+
+
+def _depth_exceeds(data, limit: int) -> bool:
+    """Whether `data` nests lists and objects more than `limit` deep (walked with a stack)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing nesting deeper than MAX_JSON_DEPTH as a 400 parse_error (past about
+    a thousand levels the parser itself raised RecursionError, a 500). Text that PostgreSQL cannot
+    store (NUL, lone surrogates) is refused by the serializers' text fields, which every stored
+    string passes through; a body over DATA_UPLOAD_MAX_MEMORY_SIZE by Django as DRF reads it (413,
+    see exception_handler)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        error = exceptions.ParseError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep.")
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise error from None
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise error
+        return data
 
 
 # --- field helpers -------------------------------------------------------------------------------

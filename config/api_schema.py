@@ -17,7 +17,7 @@ class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="A stable machine-readable code: invalid, parse_error, not_authenticated, "
         "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
-        "unsupported_media_type, throttled."
+        "unsupported_media_type, too_large, throttled, bad_request, server_error."
     )
     message = serializers.CharField(help_text="A sentence for people.")
     fields = serializers.DictField(
@@ -62,6 +62,7 @@ class ApiAutoSchema(AutoSchema):
         if self.method != "GET" or self._requires_user():
             errors["403"] = _error("Not allowed (for a session: a missing or wrong CSRF token).")
         if self.method in ("POST", "PUT", "PATCH"):
+            errors["413"] = _error("The body is larger than the server accepts.")
             errors["415"] = _error("The body is not JSON.")
             if getattr(self.view, "may_conflict", False):
                 errors["409"] = _error("Not possible in the object's current state (see message and fields).")

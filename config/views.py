@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.middleware import RefusedInput
+
 
 def _check_database():
     with connection.cursor() as cursor:
@@ -81,15 +83,39 @@ def error_page(request, status, title, message):
     )
 
 
+def _is_api(request) -> bool:
+    # The API's addresses answer errors in its JSON shape; its docs page is HTML.
+    return request.path.startswith("/api/") and not request.path.startswith(reverse("api-docs"))
+
+
+def api_error(status, code, message, fields=None):
+    """The API's error shape ({"error": {status, code, message, fields}}, as config.api's handler
+    gives it) for errors Django answers before the API's views run."""
+    body = {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
+    return JsonResponse(body, status=status)
+
+
 def bad_request(request, exception=None):
+    # Input refused by config.middleware comes with a message written for the visitor.
+    if isinstance(exception, RefusedInput):
+        if _is_api(request):
+            fields = {exception.field: [exception.message]} if exception.field else {}
+            return api_error(400, "invalid", exception.message, fields)
+        return error_page(request, 400, "Bad request", exception.message)
+    if _is_api(request):
+        return api_error(400, "bad_request", "The request could not be understood.")
     return error_page(request, 400, "Bad request", "We could not understand that request.")
 
 
 def permission_denied(request, exception=None):
+    if _is_api(request):
+        return api_error(403, "permission_denied", "You do not have permission to perform this action.")
     return error_page(request, 403, "Not allowed", "You do not have permission to see this page.")
 
 
 def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_error(404, "not_found", f"No API endpoint at {request.path}.")
     return error_page(request, 404, "Page not found", "There is nothing here. The link may be old or mistyped.")
 
 
@@ -112,4 +138,6 @@ def csrf_failure(request, reason=""):
 
 def server_error(request):
     # Rendered without context processors or database access: whatever failed may fail again.
+    if _is_api(request):
+        return api_error(500, "server_error", "An error on our side. It has been logged; please try again.")
     return HttpResponseServerError(loader.get_template("500.html").render())
