@@ -9,6 +9,7 @@ import config.api_schema  # noqa: F401 -- registers the schema extension for the
 from accounts import api as accounts_api
 from cohorts import api as cohorts_api
 from portfolio import api as portfolio_api
+from practice import api as practice_api
 from roadmap import api as roadmap_api
 from search import api as search_api
 
@@ -30,6 +31,7 @@ urlpatterns = [
     *portfolio_api.urlpatterns,
     *cohorts_api.urlpatterns,
     *search_api.urlpatterns,
+    *practice_api.urlpatterns,
     # [\s\S]: even a path with an encoded newline gets the JSON 404.
     re_path(r"^(?P<rest>[\s\S]*)\Z", not_found),
 ]

@@ -9,6 +9,11 @@ from config.api import HttpUrlField, StrictSerializer, not_blank_validator
 from portfolio import models as m
 from portfolio.models import Project
 
+# A slug as the services accept it (its own slugify()): lowercase letters and digits, words joined
+# by single hyphens (or underscores), starting and ending with a letter or digit. The schema
+# documents it, so that a client learns the rule before it sends an uppercase slug.
+PROJECT_SLUG_PATTERN = r"^[a-z0-9]([a-z0-9_]*[a-z0-9])?(-[a-z0-9]([a-z0-9_]*[a-z0-9])?)*$"
+
 
 class TechStackSerializer(StrictSerializer):
     """Tags per layer of the showcase template's tech stack."""
@@ -96,10 +101,12 @@ class ProjectWriteSerializer(StrictSerializer):
     """The fields of a project its owner writes; all optional (PATCH). Content rules (a shared
     project needs an overview, dates in order, ...) are the services'."""
 
-    slug = serializers.SlugField(
+    slug = serializers.RegexField(
+        PROJECT_SLUG_PATTERN,
         max_length=m.SLUG_MAX,
         required=False,
         allow_blank=True,
+        error_messages={"invalid": "Use lowercase letters, digits and single hyphens between them."},
         help_text="Its address under /u/<username>/; made from the title when empty.",
     )
     title = serializers.CharField(max_length=m.TITLE_MAX, required=False, validators=[not_blank_validator])

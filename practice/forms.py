@@ -59,7 +59,10 @@ class SelfRatingForm(forms.Form):
     remembered = forms.TypedChoiceField(
         choices=[("yes", "Still solid"), ("no", "Need a refresher")],
         coerce=lambda value: value == "yes",
-        error_messages={"required": "Choose “Still solid” or “Need a refresher”."},
+        error_messages={
+            "required": "Choose “Still solid” or “Need a refresher”.",
+            "invalid_choice": "Choose “Still solid” or “Need a refresher”.",
+        },
     )
 
 

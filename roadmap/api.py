@@ -266,7 +266,7 @@ class ProgressSummary(LearnerOnly, generics.GenericAPIView):
         phases = selectors.phases_with_steps(roadmap)
 
         def counts(c):
-            return {"done": c.done, "total": c.total, "percent": c.percent}
+            return {"done": c.done, "total": c.total, "percent": c.percent, "skipped": c.skipped}
 
         data = {
             "roadmap": roadmap.slug,

@@ -224,9 +224,10 @@ class TopicStateWriteSerializer(StrictSerializer):
 
 
 class CountsSerializer(serializers.Serializer):
-    done = serializers.IntegerField(help_text="Topics done or skipped.")
-    total = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Topics done (a skipped topic is never done).")
+    total = serializers.IntegerField(help_text="Topics not skipped: the percentage is done over these.")
     percent = serializers.IntegerField()
+    skipped = serializers.IntegerField(default=0, help_text="Topics skipped, left out of the total.")
 
 
 class StepProgressSerializer(CountsSerializer):
@@ -257,8 +258,16 @@ class PlanSerializer(serializers.Serializer):
     expected_percent = serializers.IntegerField()
     actual_percent = serializers.IntegerField()
     weeks_delta = serializers.IntegerField(help_text="Positive: weeks ahead of the plan; negative: behind.")
-    projected_finish = serializers.DateField(allow_null=True)
+    projected_finish = serializers.DateField(
+        allow_null=True, help_text="The remaining hours at your weekly pace, from today (or your start)."
+    )
     summary = serializers.CharField()
+    hours_per_week = serializers.IntegerField(help_text="Your weekly pace, from your settings.")
+    total_hours = serializers.IntegerField(help_text="Hours of your plan: required topics not skipped.")
+    done_hours = serializers.IntegerField()
+    expected_hours = serializers.IntegerField(help_text="Hours the plan expects done by today at your pace.")
+    finish_month = serializers.IntegerField(allow_null=True, help_text="The plan month of the projected finish.")
+    pace_summary = serializers.CharField(help_text='For example "At 10 h/week you finish in month 12 (November 2027)".')
 
 
 class ProgressSummarySerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Security on real responses: headers, cookies, redirects after login, session lifecycle and the
 error pages, with the settings production uses (DEBUG off, HTTPS)."""
 
+import json
+
 import pytest
 from allauth.account.models import EmailAddress
 from csp.decorators import csp_exempt, csp_update
@@ -233,3 +235,85 @@ def test_csp_header_is_django_csps_and_follows_views_and_settings(https, db, set
     # A changed setting changes the header (it is built once per setting, not once per process).
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert https.get("/no-such-page/", secure=True)["Content-Security-Policy"] == "default-src 'none'"
+
+
+# --- signed-in answers are private ---------------------------------------------------------------
+
+
+def _cache_control(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+def test_signed_in_pages_are_private_and_never_stored(client, verified_user, roadmap):
+    client.force_login(verified_user)
+    for url in [
+        reverse("dashboard"),
+        reverse("settings"),
+        reverse("api_tokens"),
+        reverse("portfolio:project_list"),
+        "/roadmaps/ai-engineer/",  # a public page, shown with the learner's progress
+        "/api/v1/me/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        directives = _cache_control(response)
+        assert {"private", "no-store"} <= directives, url
+        assert "public" not in directives, url
+
+
+def test_api_token_answers_are_private_too(verified_user, roadmap):
+    from tests.api.conftest import create_token
+
+    response = Client(HTTP_AUTHORIZATION=f"Token {create_token(verified_user)}").get("/api/v1/me/progress/summary/")
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= _cache_control(response)
+
+
+def test_anonymous_pages_stay_cacheable_and_cookie_free(client, roadmap):
+    response = client.get("/roadmaps/ai-engineer/")
+    directives = _cache_control(response)
+    assert "no-store" not in directives
+    assert "private" not in directives
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+
+
+# --- static files, as production serves them ------------------------------------------------------
+
+
+def test_static_files_carry_the_csp_and_the_manifest_is_not_public(tmp_path):
+    """Collected and served as in production (DEBUG off, whitenoise, hashed names): every file gets
+    the pages' policy (an HTML file of Swagger UI's package included), and staticfiles.json, the list
+    of every hashed name, is kept out of the served directory."""
+    from tests.test_deploy import _run
+
+    root = tmp_path / "static"
+    collected = _run(["manage.py", "collectstatic", "--noinput", "-v0"], STATIC_ROOT=str(root))
+    assert collected.returncode == 0, collected.stderr
+    assert not (root / "staticfiles.json").exists()
+    manifest = json.loads((tmp_path / "static-manifest" / "staticfiles.json").read_text())
+    css = manifest["paths"]["css/site.css"]
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.http import HttpResponseNotFound\n"
+        "from django.test import RequestFactory\n"
+        "from whitenoise.middleware import WhiteNoiseMiddleware\n"
+        # The static layer alone: whatever it does not serve falls through to a bare 404.
+        "static = WhiteNoiseMiddleware(lambda request: HttpResponseNotFound())\n"
+        "answers = {}\n"
+        f"for path in ['/static/{css}', '/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.html', "
+        "'/static/staticfiles.json']:\n"
+        "    r = static(RequestFactory().get(path))\n"
+        "    answers[path] = [r.status_code, r.get('Content-Security-Policy'), r.get('Content-Type')]\n"
+        "print(json.dumps(answers))"
+    )
+    served = _run(["-c", code], STATIC_ROOT=str(root), LOG_LEVEL="WARNING")
+    assert served.returncode == 0, served.stderr
+    answers = json.loads(served.stdout.strip().splitlines()[-1])
+    for url in [f"/static/{css}", "/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.html"]:
+        status, policy, _ = answers[url]
+        assert status == 200, url
+        assert _directives(policy) == _directives(EXPECTED_CSP), url
+    assert answers[f"/static/{css}"][2].startswith("text/css")
+    assert answers["/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.html"][2].startswith("text/html")
+    assert answers["/static/staticfiles.json"][0] == 404

@@ -61,6 +61,18 @@ OPERATIONS = [
     ("POST", "/api/v1/me/projects/{slug}/publish/", "/api/v1/me/projects/secret/publish/", {}, OWNERS),
     ("POST", "/api/v1/me/projects/{slug}/unpublish/", "/api/v1/me/projects/shown/unpublish/", None, OWNERS),
     ("GET", "/api/v1/me/projects/{slug}/readme/", "/api/v1/me/projects/secret/readme/", None, OWNERS),
+    # Self-checks and reviews (practice). This small roadmap has no questions: a submission is refused.
+    ("GET", "/api/v1/roadmaps/{slug}/steps/{step_slug}/check/", f"{R}/steps/python/check/", None, PUBLIC),
+    (
+        "POST",
+        "/api/v1/roadmaps/{slug}/steps/{step_slug}/check/",
+        f"{R}/steps/python/check/",
+        {"answers": []},
+        {"anonymous": 401, "owner": 400, "outsider": 400, "staff": 400},
+    ),
+    ("GET", "/api/v1/me/checks/", "/api/v1/me/checks/", None, MINE),
+    ("GET", "/api/v1/me/reviews/", "/api/v1/me/reviews/", None, MINE),
+    ("POST", "/api/v1/me/reviews/{topic_id}/", "/api/v1/me/reviews/{topic}/", {"remembered": True}, OWNERS),
 ]
 
 

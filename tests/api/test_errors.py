@@ -1,6 +1,10 @@
 """One error shape for every 4xx, and throttling answered with 429 and Retry-After."""
 
+import re
+
 import pytest
+from django.utils.text import slugify
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from tests.api.conftest import create_token
@@ -111,3 +115,38 @@ def test_users_are_throttled_each_on_their_own(low_rates, roadmap, owner, outsid
     assert int(response["Retry-After"]) > 0
     # The per-user scope: another learner (from the same address) is not slowed down.
     assert outsider_client.get("/api/v1/me/").status_code == 200
+
+
+# --- the project slug's rule, in the schema and on the server --------------------------------------
+
+
+def _schema():
+    return SchemaGenerator(patterns=None).get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize(
+    ("slug", "accepted"),
+    [
+        ("churn-model", True),
+        ("model_v2-final", True),
+        ("a", True),
+        ("Churn", False),  # the probe's finding: the schema allowed uppercase, the server refused it
+        ("churn--model", False),
+        ("-churn", False),
+        ("churn_", False),
+        ("churn model", False),
+    ],
+)
+def test_project_slug_pattern_in_the_schema_is_the_servers_rule(owner_client, roadmap, slug, accepted):
+    schema = _schema()["components"]["schemas"]["ProjectCreateRequest"]["properties"]["slug"]
+    pattern = next(option["pattern"] for option in schema["oneOf"] if option.get("maxLength") != 0)
+    assert bool(re.search(pattern, slug)) is accepted
+    response = owner_client.post("/api/v1/me/projects/", {"title": "Churn", "slug": slug}, format="json")
+    if accepted:
+        # Whatever the pattern allows, the service's own rule (its slugify) allows too.
+        assert slug == slugify(slug)
+        assert response.status_code == 201
+        assert response.json()["slug"] == slug
+    else:
+        error = _shape(response, 400, "invalid")
+        assert error["fields"] == {"slug": ["Use lowercase letters, digits and single hyphens between them."]}
