@@ -39,7 +39,8 @@ def test_questions_go_out_without_their_answers(roadmap):
     assert "correct" not in text
     assert "explanation" not in text
     kinds = {q["text"][:20]: q["kind"] for q in body["questions"]}
-    assert "multiple" in kinds.values() and "single" in kinds.values()
+    assert "multiple" in kinds.values()
+    assert "single" in kinds.values()
 
 
 def test_a_submission_is_scored_on_the_server_and_kept(api, roadmap, user):

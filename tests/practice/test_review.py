@@ -92,9 +92,9 @@ def test_a_review_by_questions_passes_only_with_the_right_answers(roadmap, user)
     assert [q.slug for q in questions] == ["numpy-broadcasting"]
     right = {q.pk: [c.pk for c in q.choices.all() if c.correct] for q in questions}
     wrong = {q.pk: [next(c.pk for c in q.choices.all() if not c.correct)] for q in questions}
-    log, result = services.review_record(user=user, progress=row, answers=wrong)
+    log, _ = services.review_record(user=user, progress=row, answers=wrong)
     assert (log.kind, log.remembered, log.correct, log.total, log.interval_days) == ("questions", False, 0, 1, 1)
-    log, result = services.review_record(user=user, progress=row, answers=right)
+    log, _ = services.review_record(user=user, progress=row, answers=right)
     assert (log.remembered, log.interval_days) == (True, 2)
 
 
