@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts import signals
+        from accounts import signals, token_signals
 
         signals.connect()
+        token_signals.connect()

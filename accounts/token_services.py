@@ -57,6 +57,16 @@ def api_token_revoke(*, user, token_id) -> bool:
     return bool(deleted)
 
 
+def api_tokens_revoke_all(*, user) -> int:
+    """Delete every token of `user` (their password changed, or the account was deactivated);
+    returns how many there were.
+
+    Side effects: deletes the user's ApiToken rows; requests with their keys are refused from then on.
+    """
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
 def api_token_authenticate(key: str) -> ApiToken | None:
     """The token with this key, with its user, or None. Records when it was last used.
 

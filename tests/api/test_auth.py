@@ -2,12 +2,15 @@
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -15,6 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.token_services import api_token_create
 from tests.api.conftest import create_token
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +168,76 @@ def test_create_api_token_for_unknown_user_fails(db):
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         call_command("create_api_token", "ghost", stdout=io.StringIO())
     assert not ApiToken.objects.exists()
+
+
+# --- tokens end with the password that made them --------------------------------------------------
+
+NEW_PASSWORD = "a brand new passphrase 42"
+REVOKED_LINE = "every personal API token of your account has been revoked"
+
+
+@pytest.fixture
+def learner(db):
+    user = UserFactory(username="ada", email="ada@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def _works(key):
+    return APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+
+def test_changing_the_password_revokes_every_token_and_the_email_says_so(
+    client, learner, outsider, mailoutbox, settings
+):
+    keys = [create_token(learner, name="laptop"), create_token(learner, name="ci")]
+    others = create_token(outsider)
+    client.force_login(learner)
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": "correct horse battery staple", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+
+    assert not any(_works(key) for key in keys)
+    assert not ApiToken.objects.filter(user=learner).exists()
+    assert _works(others)  # nobody else's
+    notice = next(m for m in mailoutbox if m.to == ["ada@example.com"])
+    assert "Your password has been changed." in notice.body
+    assert REVOKED_LINE in notice.body
+    assert f"create a new one at {settings.SITE_URL}/settings/tokens/" in notice.body
+    # The session that changed it goes on; a new token works.
+    assert _works(create_token(learner, name="new laptop"))
+
+
+def test_resetting_the_password_revokes_every_token_and_the_email_says_so(learner, mailoutbox):
+    key = create_token(learner)
+    client = Client()
+    client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mailoutbox[-1].body).group(1)
+    form = client.get(link)["Location"]
+    assert client.post(form, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
+
+    assert not _works(key)
+    notice = mailoutbox[-1]
+    assert "Your password has been reset." in notice.body
+    assert REVOKED_LINE in notice.body
+
+
+def test_deactivating_an_account_revokes_its_tokens_for_good(learner):
+    key = create_token(learner)
+    learner.is_active = False
+    learner.save()
+    assert not ApiToken.objects.filter(user=learner).exists()
+    # Reactivated, the account starts without tokens: the old key stays dead.
+    learner.is_active = True
+    learner.save()
+    assert not _works(key)
+
+
+def test_ordinary_saves_of_an_account_keep_its_tokens(learner):
+    key = create_token(learner)
+    learner.display_name = "Ada L."
+    learner.save()
+    learner.save(update_fields=["last_login"])
+    assert _works(key)
