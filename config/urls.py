@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import views
 from config.sitemaps import SITEMAPS
+from roadmap import about_views
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
@@ -22,6 +23,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("about/", about_views.about, name="about"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",

@@ -42,7 +42,7 @@ class ChangesFeed(Feed):
             return format_html_join(
                 "",
                 "<p><strong>{}</strong>: {} &rarr; {}</p>",
-                ((f["field"], f["old"] or "(empty)", f["new"] or "(empty)") for f in change.fields),
+                ((f["label"], f["old"] or "(empty)", f["new"] or "(empty)") for f in change.field_changes),
             )
         return f"{change.get_action_display()} {change.object_label} “{change.object_repr}”."
 
@@ -57,4 +57,5 @@ class ChangesFeed(Feed):
         return change.created_at
 
     def item_author_name(self, change):
-        return change.actor_name or "editors"
+        # A display name only: an editor's username or address is not the public's business.
+        return change.public_author

@@ -7,6 +7,7 @@ changes nothing (see docs/content-format.md).
 
 import datetime
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,8 +179,15 @@ class _Sync:
         self.result = result
         self.actor = actor
         self.actor_name = actor_name
+        # A new roadmap is one changelog entry (see _log_import), not one "created" per object.
+        self.importing = False
+        self.created_by_model: Counter = Counter()
 
     def log(self, obj, action, fields=()):
+        if action == RoadmapChange.Action.CREATED:
+            self.created_by_model[type(obj)] += 1
+            if self.importing:
+                return
         change = record_change(
             roadmap=self.result.roadmap,
             obj=obj,
@@ -258,7 +266,43 @@ def roadmap_load(*, data: dict, actor=None, actor_name: str = LOADER_NAME) -> Lo
     ):
         for obj in _leftovers(existing, items):
             sync.delete(obj)
+    if sync.importing:
+        _log_import(sync, roadmap)
     return sync.result
+
+
+# What an import's changelog entry counts, in this order.
+IMPORT_SUMMARY = [
+    (Phase, "phase", "phases"),
+    (Step, "step", "steps"),
+    (Topic, "topic", "topics"),
+    (Tool, "tool", "tools"),
+    (Resource, "resource", "resources"),
+    (CodeExample, "code example", "code examples"),
+    (ProjectIdea, "project idea", "project ideas"),
+    (Question, "self-check question", "self-check questions"),
+]
+
+
+def _log_import(sync, roadmap) -> None:
+    """One changelog entry for a roadmap loaded for the first time: "AI Engineer Roadmap 2.0, imported
+    with 4 phases, 11 steps, ...", instead of a "created" entry for each of its objects."""
+    counts = [
+        f"{n} {singular if n == 1 else plural}"
+        for model, singular, plural in IMPORT_SUMMARY
+        if (n := sync.created_by_model[model])
+    ]
+    what = ", ".join(counts[:-1]) + f" and {counts[-1]}" if len(counts) > 1 else "".join(counts)
+    sync.importing = False
+    change = record_change(
+        roadmap=roadmap,
+        obj=roadmap,
+        action=RoadmapChange.Action.CREATED,
+        actor=sync.actor,
+        actor_name=sync.actor_name,
+        object_repr=f"{roadmap.title} {roadmap.version}, imported" + (f" with {what}" if what else ""),
+    )
+    sync.result.changes.append(change)
 
 
 def _sync_roadmap(sync, data) -> Roadmap:
@@ -274,12 +318,12 @@ def _sync_roadmap(sync, data) -> Roadmap:
     if roadmap is not None:
         sync.result.roadmap = roadmap
         return sync.upsert(roadmap, Roadmap, {}, values)
-    # A new roadmap's own creation is logged against itself, so it exists before the log entry.
+    # A new roadmap: everything in it is created, and the changelog says so once, at the end.
     roadmap = Roadmap(slug=data["slug"], **values)
     roadmap.save()
     sync.result.roadmap = roadmap
     sync.result.created += 1
-    sync.log(roadmap, RoadmapChange.Action.CREATED)
+    sync.importing = True
     return roadmap
 
 
@@ -501,7 +545,7 @@ def roadmap_export(roadmap: Roadmap) -> dict:
         "version": roadmap.version,
         "last_updated": roadmap.last_updated,
         "summary": roadmap.summary,
-        "guide": roadmap.guide,
+        "guide": _in_file_order(roadmap.guide),
         "phases": [
             {
                 "slug": p.slug,
@@ -573,6 +617,56 @@ def _export_question(question: Question) -> dict:
         "choices": [{"text": c.text, **({"correct": True} if c.correct else {})} for c in question.choices.all()],
         "explanation": question.explanation,
     }
+
+
+# The order in which the content file writes the keys of the guide's sections. PostgreSQL keeps a
+# JSON object's keys in an order of its own (jsonb), so the export puts them back in this one.
+GUIDE_KEY_ORDER = [
+    # the guide's sections
+    "formula",
+    "responsibilities",
+    "intro_video",
+    "project_tiers",
+    "showcase_template",
+    "cloud_platforms",
+    "career",
+    "additional_resources",
+    "pro_tips",
+    "success_metrics",
+    "credits",
+    # inside sections
+    "resume_sections",
+    "job_search",
+    "courses",
+    "people",
+    "communities",
+    "slug",
+    "name",
+    "author",
+    "role",
+    "title",
+    "focus",
+    "services",
+    "url",
+    "kind",
+    "duration",
+    "min_months",
+    "max_months",
+    "items",
+    "description",
+    "note",
+]
+
+
+def _in_file_order(value):
+    """`value` with the keys of every mapping in GUIDE_KEY_ORDER (others after them, alphabetically)."""
+    if isinstance(value, dict):
+        rank = {key: i for i, key in enumerate(GUIDE_KEY_ORDER)}
+        keys = sorted(value, key=lambda k: (rank.get(k, len(rank)), k))
+        return {key: _in_file_order(value[key]) for key in keys}
+    if isinstance(value, list):
+        return [_in_file_order(item) for item in value]
+    return value
 
 
 class _Dumper(yaml.SafeDumper):

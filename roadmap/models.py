@@ -5,11 +5,14 @@ Content objects carry stable slugs: the YAML loader matches on them, so renaming
 an object keeps its identity, and with it every learner's progress.
 """
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from roadmap.markdown import highlight_code, render_markdown, render_markdown_inline
 
@@ -207,7 +210,7 @@ class Tool(models.Model):
     name = models.CharField(max_length=100)
     category = models.CharField(max_length=100, blank=True)
     essential = models.BooleanField(default=False, help_text="Part of the essential tool stack.")
-    url = models.URLField(blank=True)
+    url = models.URLField("URL", blank=True)
     description = models.TextField(blank=True)
     retired = models.BooleanField(default=False, help_text="Retired tools stay listed, marked as such.")
 
@@ -265,7 +268,7 @@ class Resource(models.Model):
     slug = models.SlugField()
     order = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
-    url = models.URLField()
+    url = models.URLField("URL")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
     description = models.TextField(blank=True)
     # The last link check (roadmap/linkcheck.py). A check result is not content: it is written by
@@ -417,6 +420,30 @@ class RoadmapChange(models.Model):
     @property
     def field_names(self):
         return [f["field"] for f in self.fields]
+
+    @property
+    def field_changes(self) -> list[dict]:
+        """The changed fields, each with the label readers know it by ("Order", not "order")."""
+        try:
+            model = apps.get_model("roadmap", self.object_type)
+        except LookupError:
+            model = None
+        return [{**f, "label": _field_label(model, f["field"])} for f in self.fields]
+
+    @property
+    def public_author(self) -> str:
+        """Who made the change, as the public changelog names them: an editor's display name, never
+        their username or address."""
+        if self.actor is not None and self.actor.display_name:
+            return self.actor.display_name
+        return "Roadmap editors"
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return capfirst(model._meta.get_field(name).verbose_name)
+    except (AttributeError, FieldDoesNotExist):
+        return capfirst(name.replace("_", " "))
 
 
 class TopicProgress(models.Model):

@@ -33,12 +33,13 @@ def describe_field_changes(old: dict, new: dict) -> list[dict]:
     ]
 
 
-def record_change(*, roadmap, obj, action, fields=(), actor=None, actor_name="") -> RoadmapChange:
+def record_change(*, roadmap, obj, action, fields=(), actor=None, actor_name="", object_repr="") -> RoadmapChange:
     """Add one entry to the roadmap's changelog.
 
     `fields` is a list of {"field", "old", "new"} dicts (see describe_field_changes) or of field
-    names. Side effects: one RoadmapChange row, whose save makes cached roadmap pages stale (as any
-    write to roadmap content does: see roadmap/apps.py).
+    names; `object_repr` names the object to readers (default: str(obj)). Side effects: one
+    RoadmapChange row, whose save makes cached roadmap pages stale (as any write to roadmap content
+    does: see roadmap/apps.py).
     """
     fields = [f if isinstance(f, dict) else {"field": f, "old": "", "new": ""} for f in fields]
     url = ""
@@ -54,7 +55,7 @@ def record_change(*, roadmap, obj, action, fields=(), actor=None, actor_name="")
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk or ""),
-        object_repr=str(obj)[:300],
+        object_repr=(object_repr or str(obj))[:300],
         fields=fields,
         url=url,
     )

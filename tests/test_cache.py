@@ -209,6 +209,12 @@ def test_random_query_strings_share_one_cache_entry(client, roadmap, django_asse
 
 
 def test_changes_page_caches_each_page_number_separately(client, roadmap):
+    from roadmap.models import RoadmapChange, Topic
+    from roadmap.services import record_change
+
+    # A fresh install is one changelog entry: make a second page of changes.
+    for topic in Topic.objects.all()[:60]:
+        record_change(roadmap=roadmap, obj=topic, action=RoadmapChange.Action.CHANGED, fields=["title"])
     url = reverse("roadmap:changes", args=[roadmap.slug])
     assert client.get(url)["X-Page-Cache"] == "miss"
     assert client.get(url, {"page": "2"})["X-Page-Cache"] == "miss"

@@ -73,6 +73,7 @@ def site(transactional_db, roadmap_rows, owner, staff):
             "search": "/search/",
             "search results": "/search/?q=transformer",
             "unsubscribe": f"/reminders/unsubscribe/{make_token(owner)}/",
+            "about": "/about/",
         },
         "signed_in": {
             "dashboard": _url("dashboard"),

@@ -1,13 +1,26 @@
 """The content file holds the whole seed roadmap, loads idempotently and round-trips exactly."""
 
+import ast
 import copy
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from roadmap.loader import DEFAULT_FILE, ContentError, dump_yaml, roadmap_export, roadmap_load
-from roadmap.models import CodeExample, Phase, ProjectIdea, Resource, RoadmapChange, Step, Tool, Topic, TopicProgress
-from roadmap.services import mark_topic
+from roadmap.models import (
+    CodeExample,
+    Phase,
+    ProjectIdea,
+    Question,
+    Resource,
+    RoadmapChange,
+    Step,
+    Tool,
+    Topic,
+    TopicProgress,
+)
+from roadmap.services import mark_topic, record_change
 
 SEED_STEPS = [
     (1, "Programming Fundamentals (Python)", "foundation"),
@@ -103,7 +116,6 @@ SEED_RESOURCES = [
     "Spinning Up in Deep RL",
     "Reinforcement Learning Course",
     "Complete Git & GitHub Guide",
-    "SQL Mastery Playlist",
     "MLOps Complete Guide",
     "AWS Machine Learning",
 ]
@@ -202,6 +214,10 @@ def test_every_tool_resource_and_code_example_is_present(roadmap):
         "Monitoring",
     ]
     assert set(SEED_RESOURCES) <= set(Resource.objects.values_list("title", flat=True))
+    # The seed's SQL playlist is linked as the one long video it is, and says so.
+    sql = Resource.objects.get(slug="sql-mastery-playlist")
+    assert (sql.title, sql.kind) == ("SQL Course for Beginners (one video)", "video")
+    assert sql.description.startswith("In place of the roadmap's “SQL Mastery Playlist”")
     assert all(url.startswith("https://") for url in Resource.objects.values_list("url", flat=True))
     assert CodeExample.objects.count() == 4
     assert "import torch.nn as nn" in CodeExample.objects.get(step__slug="deep-learning").code
@@ -323,3 +339,80 @@ def test_invalid_content_is_refused_with_a_clear_message_and_writes_nothing(db, 
     with pytest.raises(ContentError, match=message):
         roadmap_load(data=data)
     assert Step.objects.count() == 0
+
+
+def test_a_fresh_install_is_one_changelog_entry(roadmap):
+    [change] = RoadmapChange.objects.all()
+    assert (change.action, change.object_type, change.actor_name) == ("created", "roadmap", "load_roadmap")
+    assert change.object_repr == (
+        f"AI Engineer Roadmap 2025/26 2.0, imported with 4 phases, 11 steps, 79 topics, {Tool.objects.count()} tools, "
+        f"{Resource.objects.count()} resources, 4 code examples, 17 project ideas and "
+        f"{Question.objects.count()} self-check questions"
+    )
+    assert change.url == "/roadmaps/ai-engineer/"
+
+
+def test_changes_after_the_import_are_logged_one_by_one(roadmap, roadmap_data):
+    data = copy.deepcopy(roadmap_data)
+    data["steps"][0]["topics"].append({"slug": "python-typing", "title": "Type hints", "group": "Core Concepts"})
+    data["phases"][0]["title"] = "Foundations"
+    roadmap_load(data=data)
+    created = RoadmapChange.objects.get(action="created", object_type="topic")
+    assert created.object_repr == "Type hints"
+    changed = RoadmapChange.objects.get(action="changed", object_type="phase")
+    assert changed.field_changes == [{"field": "title", "old": "Foundation", "new": "Foundations", "label": "Title"}]
+
+
+def test_changelog_diffs_use_field_labels(client, roadmap):
+    step = Step.objects.get(slug="sql")
+    resource = step.resources.first()
+    record_change(
+        roadmap=roadmap,
+        obj=step,
+        action=RoadmapChange.Action.CHANGED,
+        fields=[{"field": "number", "old": "10", "new": "5"}, {"field": "why", "old": "", "new": "Data lives there."}],
+    )
+    record_change(
+        roadmap=roadmap,
+        obj=resource,
+        action=RoadmapChange.Action.CHANGED,
+        fields=[{"field": "url", "old": "https://old.example/", "new": "https://new.example/"}],
+    )
+    html = client.get("/roadmaps/ai-engineer/changes/").content.decode()
+    assert "<strong>Number</strong>: <del>10</del> &rarr; <ins>5</ins>" in html
+    assert "<strong>Why</strong>: <del>(empty)</del> &rarr; <ins>Data lives there.</ins>" in html
+    assert "<strong>URL</strong>: <del>https://old.example/</del>" in html
+    feed = client.get("/roadmaps/ai-engineer/changes/feed/").content.decode()
+    assert "&lt;strong&gt;Number&lt;/strong&gt;: 10 &amp;rarr; 5" in feed
+
+
+def test_the_feed_names_editors_by_display_name_only(client, roadmap, editor):
+    step = Step.objects.get(slug="sql")
+    record_change(roadmap=roadmap, obj=step, action=RoadmapChange.Action.CHANGED, fields=["title"], actor=editor)
+    feed = client.get("/roadmaps/ai-engineer/changes/feed/").content.decode()
+    assert "<name>Roadmap editors</name>" in feed
+    assert "editor@example.com" not in feed
+    assert "<name>editor</name>" not in feed
+    assert "<name>load_roadmap</name>" not in feed
+
+    editor.display_name = "Grace Hopper"
+    editor.save()
+    cache.clear()  # the feed is kept until the roadmap changes; a new display name is not a change
+    feed = client.get("/roadmaps/ai-engineer/changes/feed/").content.decode()
+    assert "<name>Grace Hopper</name>" in feed
+
+
+def test_export_round_trips_whatever_order_the_database_keeps(roadmap):
+    # PostgreSQL (jsonb) keeps a JSON object's keys in an order of its own; the export does not.
+    roadmap.guide = {key: roadmap.guide[key] for key in reversed(list(roadmap.guide))}
+    roadmap.guide["intro_video"] = dict(reversed(list(roadmap.guide["intro_video"].items())))
+    assert dump_yaml(roadmap_export(roadmap)) == DEFAULT_FILE.read_text(encoding="utf-8")
+
+
+def test_every_code_example_parses_and_avoids_removed_apis(roadmap):
+    removed = {"LLMChain", "Agents", "ViTFeatureExtractor"}
+    for example in CodeExample.objects.filter(language="python"):
+        tree = ast.parse(example.code)
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+        assert not imported & removed, (example.title, imported & removed)
+        assert not any(isinstance(n, ast.ImportFrom) and n.module == "langchain" for n in ast.walk(tree))
