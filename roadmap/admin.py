@@ -8,6 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from roadmap.link_services import resource_use_moved_url
 from roadmap.models import (
@@ -233,6 +234,11 @@ class ToolAdmin(ChangeLoggingAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+def _short_url(url: str) -> str:
+    """An address without its scheme, cut to fit a list column (the link keeps it whole)."""
+    return Truncator(url.split("://", 1)[-1]).chars(32)
+
+
 class LinkStateFilter(admin.SimpleListFilter):
     """The state of each resource's current address (an address edited since its check is "not
     checked yet")."""
@@ -251,7 +257,7 @@ class LinkStateFilter(admin.SimpleListFilter):
 
 @admin.register(Resource)
 class ResourceAdmin(ChangeLoggingAdmin):
-    list_display = ["title", "kind", "step", "link", "last_verified", "url"]
+    list_display = ["title", "step_number", "link", "last_verified", "address"]
     list_filter = [LinkStateFilter, "kind", "step__roadmap", "step"]
     list_select_related = ["step"]
     search_fields = ["title", "url", "description"]
@@ -298,7 +304,9 @@ class ResourceAdmin(ChangeLoggingAdmin):
         state = obj.current_link_state
         label = Resource.LinkState(state).label
         if state == Resource.LinkState.MOVED:
-            detail = format_html("to {}", obj.moved_to)
+            detail = format_html(
+                'to <a href="{}" title="{}">{}</a>', obj.moved_to, obj.moved_to, _short_url(obj.moved_to)
+            )
         elif state in (Resource.LinkState.BROKEN, Resource.LinkState.FAILING):
             detail = obj.check_error or f"HTTP {obj.check_status}"
             if obj.first_failed_at:
@@ -310,6 +318,14 @@ class ResourceAdmin(ChangeLoggingAdmin):
         return format_html(
             '<span class="link-state link-{}">{}</span> <span class="link-detail">{}</span>', state, label, detail
         )
+
+    @admin.display(description="Step", ordering="step__number")
+    def step_number(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.step.title, obj.step.number)
+
+    @admin.display(description="URL", ordering="url")
+    def address(self, obj):
+        return format_html('<a href="{}" title="{}" rel="noopener">{}</a>', obj.url, obj.url, _short_url(obj.url))
 
     @admin.display(description="Last verified", ordering="verified_at")
     def last_verified(self, obj):

@@ -369,7 +369,7 @@ def test_admin_lists_resources_by_link_state(web, client, editor):
     page = client.get("/admin/roadmap/resource/").content.decode()
     assert "link-broken" in page
     assert "HTTP 404, failing since" in page
-    assert f"to {web.url('/ok')}" in page
+    assert f'to <a href="{web.url("/ok")}" title="{web.url("/ok")}">{web.url("/ok")[7:]}</a>' in page
     for state, title in [("broken", "Broken one"), ("moved", "Moved one"), ("ok", "Working one")]:
         listed = client.get(f"/admin/roadmap/resource/?link_state={state}").content.decode()
         assert title in listed
