@@ -418,3 +418,23 @@ def test_the_command_checks_one_step_and_reports(web, mailoutbox):
         call_command("check_links", "--step", "nowhere")
     with pytest.raises(CommandError, match="--timeout must be positive"):
         call_command("check_links", "--timeout", "0")
+
+
+def test_beat_checks_the_links_weekly_on_monday():
+    from config.celery import app
+
+    app.finalize()
+    entry = app.conf.beat_schedule["check-links"]
+    assert entry["task"] == "roadmap.check_links"
+    schedule = entry["schedule"]
+    assert (schedule.day_of_week, schedule.hour, schedule.minute) == ({1}, {4}, {0})
+
+
+@pytest.mark.django_db
+def test_the_task_checks_every_resource_and_reports(web):
+    from roadmap.tasks import check_links
+
+    ResourceFactory(url=web.url("/ok"))
+    ResourceFactory(url=web.url("/moved"))
+    result = check_links.delay().get()
+    assert result == {"checked": 2, "states": {"ok": 1, "moved": 1}, "newly_broken": 0}
