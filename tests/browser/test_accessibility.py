@@ -74,6 +74,7 @@ def site(transactional_db, roadmap_rows, owner, staff):
             "search results": "/search/?q=transformer",
             "unsubscribe": f"/reminders/unsubscribe/{make_token(owner)}/",
             "about": "/about/",
+            "self-check": _url("practice:check", roadmap.slug, step.slug),
         },
         "signed_in": {
             "dashboard": _url("dashboard"),
@@ -83,6 +84,9 @@ def site(transactional_db, roadmap_rows, owner, staff):
             "step (signed in)": reverse("roadmap:step", args=[roadmap.slug, step.slug]),
             "roadmap map (signed in)": reverse("roadmap:detail", args=[roadmap.slug]),
             "search results (signed in)": "/search/?q=python",
+            "self-check (signed in)": _url("practice:check", roadmap.slug, step.slug),
+            "review": _url("practice:review"),
+            "calendar feed": _url("practice:calendar"),
         },
     }
 
