@@ -24,6 +24,11 @@ def _feed(client, user):
 def _parse(response) -> Calendar:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    # RFC 5545 section 3.1: CRLF line breaks, lines folded at 75 octets.
+    lines = response.content.split(b"\r\n")
+    assert lines[0] == b"BEGIN:VCALENDAR"
+    assert all(len(line) <= 75 for line in lines), max(lines, key=len)
+    assert b"\n" not in response.content.replace(b"\r\n", b"")
     calendar = Calendar.from_ical(response.content)
     # RFC 5545: VERSION and PRODID are required; every event has UID, DTSTAMP and DTSTART.
     calendar.validate()
