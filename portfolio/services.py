@@ -4,6 +4,7 @@ field messages on bad input."""
 
 import hashlib
 import hmac
+import html
 import re
 from datetime import timedelta
 
@@ -284,12 +285,78 @@ def project_move(*, project: Project, offset: int) -> None:
 
 # --- README export ------------------------------------------------------------------------------
 
-_INLINE_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " "})
+# Markdown is plain text: HTML entities (&amp;) in it are shown as written by some renderers and
+# decoded by others. Only what would start markup is escaped, with backslashes: "<" before a tag
+# or an autolink, "&" before something an entity reference could be.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY_START = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+# Link destinations no README should carry, whatever a renderer makes of them.
+_UNSAFE_SCHEME = re.compile(r"(?:javascript|vbscript|data|file):", re.IGNORECASE)
+_LINK_TEXT = r"\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"
+_DESTINATION = r"(<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
+_TITLE = r"""(?:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?"""
+# [text](destination "title") and ![alt](...)
+_INLINE_LINK = re.compile(rf"(!?){_LINK_TEXT}\(\s*{_DESTINATION}{_TITLE}\s*\)")
+# [label]: destination "title" (a reference definition, on a line of its own)
+_REFERENCE = re.compile(rf"^ {{0,3}}\[[^\]\n]+\]:[ \t]*\n?[ \t]*{_DESTINATION}.*$", re.MULTILINE)
+# <scheme:...> (an autolink)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+# href="..." and friends in raw HTML
+_HTML_URL_ATTRIBUTE = re.compile(
+    r"""\b(href|src|action|formaction|poster|srcset|xlink:href)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""",
+    re.IGNORECASE,
+)
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+# Enough of a destination to see its scheme however it is spelled: CommonMark's longest entity
+# reference is ten characters, "javascript:" eleven of them.
+_SCHEME_WINDOW = 200
+_NESTED_LINKS_MAX = 8
 
 
 def _inline(text: str) -> str:
-    """One line of the learner's plain text, safe inside Markdown: no raw HTML, no line breaks."""
-    return text.translate(_INLINE_ESCAPES).strip()
+    """One line of the learner's plain text inside Markdown: no line breaks, no raw HTML."""
+    text = " ".join(text.replace("\\", "\\\\").split())
+    return _ENTITY_START.sub(r"\\&", _TAG_START.sub(r"\\<", text))
+
+
+def _unsafe(destination: str) -> bool:
+    """Whether a link destination would be a javascript:, vbscript:, data: or file: URL, the way a
+    browser would read it after a Markdown renderer has decoded it (entities, backslash escapes,
+    angle brackets, and white space or control characters inside the scheme)."""
+    decoded = html.unescape(re.sub(r"\\(.)", r"\1", destination.strip().strip("<>")))
+    return bool(_UNSAFE_SCHEME.match(_IGNORED_IN_SCHEME.sub("", decoded)))
+
+
+def _destination_start(text: str, start: int) -> str:
+    """The beginning of the link destination at text[start] (just after "]("), enough to read its
+    scheme: leading white space and an angle bracket skipped, then up to _SCHEME_WINDOW characters,
+    ending at white space (as CommonMark ends a destination)."""
+    while start < len(text) and text[start] in " \t\n<":
+        start += 1
+    window = text[start : start + _SCHEME_WINDOW]
+    return window.split(None, 1)[0] if window.strip() else ""
+
+
+def _without_unsafe_links(markdown: str) -> str:
+    """The learner's Markdown with every link to an unsafe scheme taken out: an inline link or image
+    keeps its text (a link inside that text is taken out next), a reference definition, an autolink
+    or a raw HTML attribute goes. An inline link the pattern cannot take apart (parentheses nested
+    more than once in its destination, or links nested deeper) is defused: its "](" is escaped, and
+    it is plain text."""
+    for _ in range(_NESTED_LINKS_MAX):
+        markdown, count = _INLINE_LINK.subn(lambda m: m.group(2) if _unsafe(m.group(3)) else m.group(0), markdown)
+        if not count:
+            break
+    parts, done = [], 0
+    for match in re.finditer(r"\]\(", markdown):
+        if _unsafe(_destination_start(markdown, match.end())):
+            parts += [markdown[done : match.start() + 1], "\\"]
+            done = match.start() + 1
+    markdown = "".join([*parts, markdown[done:]])
+    markdown = _REFERENCE.sub(lambda m: "" if _unsafe(m.group(1)) else m.group(0), markdown)
+    markdown = _AUTOLINK.sub(lambda m: "" if _unsafe(m.group(1)) else m.group(0), markdown)
+    return _HTML_URL_ATTRIBUTE.sub(lambda m: "" if _unsafe(m.group(3).strip("\"'")) else m.group(0), markdown)
 
 
 def _link(url: str) -> str:
@@ -330,7 +397,9 @@ def project_readme(project: Project) -> str:
     lines += ["", "## Live Demo", "", _link(project.live_demo_url) if project.live_demo_url else "_Not deployed yet._"]
     lines += ["", "## Code Repository", ""]
     lines.append(_link(project.repository_url) if project.repository_url else "_Not published yet._")
-    return "\n".join(lines) + "\n"
+    # Over the whole document: the learner's Markdown (overview, deployment) and every plain-text
+    # field alike; the links this function writes itself are http(s) and stay.
+    return _without_unsafe_links("\n".join(lines) + "\n")
 
 
 # --- moderation ---------------------------------------------------------------------------------

@@ -234,10 +234,10 @@ def test_readme_escapes_html_in_plain_text_fields(owner):
         features=[{"text": "<b>bold</b>", "metric": "<i>m</i>"}],
     )
     readme = services.project_readme(project)
-    assert "<script" not in readme
-    assert "<img" not in readme
-    assert "<b>" not in readme
-    assert "# &lt;script&gt;alert(1)&lt;/script&gt;" in readme
+    # Escaped the Markdown way (no HTML entities, which Markdown would show as written): no tag starts.
+    assert "# \\<script>alert(1)\\</script>" in readme
+    assert "- **Backend**: \\<img src=x onerror=alert(1)>" in readme
+    assert "- \\<b>bold\\</b> (\\<i>m\\</i>)" in readme
 
 
 def test_portfolio_metrics_counts_public_not_hidden_projects(owner, outsider):
