@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--mentors", type=int, default=2)
     parser.add_argument("--board", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="print where one cohort page render spends its time")
     args = parser.parse_args()
 
     _psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
@@ -165,6 +166,13 @@ def main() -> None:
                 response = client.get(f"/cohorts/{big.slug}/?sort=plan")
                 timings.append(time.perf_counter() - started)
             assert response.status_code == 200, response.status_code
+        if args.profile:
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as profile:
+                client.get(f"/cohorts/{big.slug}/?sort=plan")
+            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
         print(
             f"cohort page, {args.board} members: median {1000 * statistics.median(timings):.0f} ms, "
             f"{len(queries)} queries, {len(response.content) // 1024} KiB"

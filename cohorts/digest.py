@@ -7,7 +7,7 @@ of the month or a duplicate task sends nothing twice; a one-click unsubscribe; a
 (`manage.py preview_mentor_digest`).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
@@ -70,16 +70,16 @@ def digests_prepare(*, period: str) -> list[int]:
 
 
 def _finished_phases(board, cohort: Cohort, *, since: date, until: date) -> list[tuple]:
-    """(member row, phase) for each phase a member completed between `since` and `until` (the last
-    topic of a now-complete phase was finished in that window). One query."""
+    """(member row, phase) for each phase a member completed between `since` and `until`, UTC days (the
+    last topic of a now-complete phase was finished in that window). One query."""
     rows = {row.user.pk: row for row in board.rows}
     recent = (
         TopicProgress.objects.filter(
             user_id__in=list(rows),
             topic__step__roadmap=cohort.roadmap,
             status__in=roadmap_selectors.DONE_STATES,
-            completed_at__date__gte=since,
-            completed_at__date__lt=until,
+            completed_at__gte=datetime.combine(since, time.min, tzinfo=UTC),
+            completed_at__lt=datetime.combine(until, time.min, tzinfo=UTC),
             topic__step__optional=False,
         )
         .values_list("user_id", "topic__step__phase_id", "topic__step__phase__title")
