@@ -42,7 +42,10 @@ class HitSerializer(serializers.Serializer):
 class GroupSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SearchDocument.Kind.choices)
     label = serializers.CharField()
-    count = serializers.IntegerField(help_text="How many results of this kind in all.")
+    count = serializers.IntegerField(
+        help_text=f"How many results of this kind; at most {selectors.WINDOW} for projects and people."
+    )
+    more = serializers.BooleanField(help_text="There are more than `count` (projects and people only).")
     results = HitSerializer(many=True, source="hits")
     next_page = serializers.IntegerField(allow_null=True, help_text="With `kind`: the next page's number, if any.")
 
@@ -50,7 +53,9 @@ class GroupSerializer(serializers.Serializer):
 class SearchResultSerializer(serializers.Serializer):
     query = serializers.CharField()
     total = serializers.IntegerField()
-    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Results of each kind with any.")
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Results of each kind with any (capped like `count`)."
+    )
     groups = GroupSerializer(many=True)
 
 

@@ -11,8 +11,12 @@ live rows (a roadmap still published; a project still public, not hidden, on a p
 active learner; a profile still public), so that an index lagging behind a bulk write can never show
 something private.
 
-Queries: two for the grouped page or suggestions (counts by kind, the best few of each kind), three
-for one kind's page (counts by kind, the kind's count, its page) -- whatever the amount of data.
+Work is bounded: roadmap content (a few hundred documents) is searched whole; learners' projects and
+pages, of which there can be any number, through a window of the WINDOW most recent matches of each
+(see WINDOW). Typos: a query that matches nothing word for word is tried again on title similarity
+(PostgreSQL). Queries: at most five for the grouped page or suggestions (every content kind's count and best
+few; for projects and people each, the window's ids and its best few), five for one kind's page;
+twice that for a query tried again for typos -- whatever the amount of data.
 """
 
 import re
@@ -27,9 +31,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from portfolio.models import Project, portfolio_page_visible_q
-from search.models import SearchDocument
+from search.models import CONTENT_KINDS, Kind, ProfileDocument, ProjectDocument, SearchDocument
 
-Kind = SearchDocument.Kind
 QUERY_MAX = 200
 TERMS_MAX = 8
 PER_KIND = 5
@@ -60,9 +63,11 @@ class Hit:
 class Group:
     kind: str
     label: str
+    # Capped at WINDOW for learners' kinds; `more` says there are more.
     count: int
     hits: list[Hit]
     page: Page | None = None
+    more: bool = False
 
 
 @dataclass
@@ -71,17 +76,28 @@ class SearchResults:
     terms: list[str]
     groups: list[Group] = field(default_factory=list)
     kind: str | None = None
-    # {kind: number of matches} of every kind with any.
+    # {kind: number of matches} of every kind with any (capped at WINDOW), and the kinds with more.
     counts: dict = field(default_factory=dict)
+    more: set = field(default_factory=set)
+    # Nothing matched word for word; these are titles with words like the query's (PostgreSQL).
+    typo: bool = False
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     @property
-    def tabs(self) -> list[tuple[str, str, int]]:
-        """(kind, label, count) of the kinds with matches, in Kind's order."""
-        return [(value, label, self.counts[value]) for value, label in Kind.choices if self.counts.get(value)]
+    def tabs(self) -> list[tuple[str, str, str]]:
+        """(kind, label, count as shown: "12", "500+") of the kinds with matches, in Kind's order."""
+        return [
+            (value, label, f"{self.counts[value]}{'+' if value in self.more else ''}")
+            for value, label in Kind.choices
+            if self.counts.get(value)
+        ]
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}{'+' if self.more else ''}"
 
 
 def parse_query(query: str) -> tuple[str, list[str]]:
@@ -160,10 +176,10 @@ def snippet(body: str, pattern: re.Pattern | None, length: int = SNIPPET) -> str
     return ("…" if start else "") + text + "…"
 
 
-def _hit(doc: SearchDocument, pattern) -> Hit:
+def _hit(kind: str, doc, pattern) -> Hit:
     text = snippet(doc.body, pattern)
     return Hit(
-        kind=doc.kind,
+        kind=kind,
         title=doc.title,
         context=doc.context,
         url=doc.url,
@@ -176,36 +192,43 @@ def _hit(doc: SearchDocument, pattern) -> Hit:
 # --- the two backends -------------------------------------------------------------------------
 
 
-def _visible() -> Q:
-    """Documents whose things are public right now, by the live rows."""
-    project = Q(
-        kind=Kind.PROJECT,
-        project__visibility=Project.Visibility.PUBLIC,
-        project__hidden=False,
-    ) & portfolio_page_visible_q("project__owner__")
-    profile = Q(kind=Kind.PROFILE) & portfolio_page_visible_q("profile__")
-    content = Q(kind__in=[Kind.STEP, Kind.TOPIC, Kind.TOOL, Kind.RESOURCE, Kind.IDEA], roadmap__published=True)
-    return content | project | profile
+# Roadmap content is a few hundred documents: searched whole. Learners' projects and pages can be
+# many: for each, a search considers the WINDOW most recent matches (found through the index,
+# newest first, so that a word in thousands of projects costs about as little as a rare one), and
+# says "200+" when there are more.
+WINDOW = 200
+LEARNERS = {Kind.PROJECT: ProjectDocument, Kind.PROFILE: ProfileDocument}
 
 
-def _postgresql(query: str, terms: list[str], prefix: bool):
+def _visible(kind: str) -> Q:
+    """Documents of `kind` whose things are public right now, by the live rows."""
+    if kind == Kind.PROJECT:
+        public = Q(project__visibility=Project.Visibility.PUBLIC, project__hidden=False)
+        return public & portfolio_page_visible_q("project__owner__")
+    if kind == Kind.PROFILE:
+        return portfolio_page_visible_q("profile__")
+    return Q(roadmap__published=True)
+
+
+def _postgresql(model, query: str, terms: list[str], prefix: bool, typo: bool):
+    if typo:
+        # Nothing matched word for word: titles with a word like one of the query's ("pytorh").
+        words = " ".join(terms)
+        matches = model.objects.filter(title__trigram_word_similar=words)
+        if excluded := excluded_words(query):
+            matches = matches.exclude(vector=SearchQuery(" | ".join(excluded), search_type="raw", config="english"))
+        return matches, TrigramWordSimilarity(words, "title")
     if prefix:
         # As you type: every word whole but the last, which may be the start of one ("transf").
         text = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
         search_query = SearchQuery(text, search_type="raw", config="english")
     else:
         search_query = SearchQuery(query, search_type="websearch", config="english")
-    words = " ".join(terms)
-    matches = SearchDocument.objects.filter(Q(vector=search_query) | Q(title__trigram_word_similar=words))
-    if excluded := excluded_words(query):
-        # The typo match must leave out what the query excludes, as the full-text match does.
-        matches = matches.exclude(vector=SearchQuery(" | ".join(excluded), search_type="raw", config="english"))
-    rank = SearchRank(F("vector"), search_query) + TrigramWordSimilarity(words, "title")
-    return matches, rank
+    return model.objects.filter(vector=search_query), SearchRank(F("vector"), search_query)
 
 
-def _sqlite(query: str, terms: list[str]):
-    matches = SearchDocument.objects.all()
+def _sqlite(model, query: str, terms: list[str]):
+    matches = model.objects.all()
     for term in terms:
         part = stem(term)
         matches = matches.filter(Q(title__icontains=part) | Q(context__icontains=part) | Q(body__icontains=part))
@@ -222,19 +245,15 @@ def _sqlite(query: str, terms: list[str]):
     return matches, rank
 
 
-def matching(query: str, terms: list[str], *, prefix: bool = False):
-    """(documents matching the query, whatever their visibility; their rank expression)."""
+def matching(model, query: str, terms: list[str], *, prefix: bool = False, typo: bool = False):
+    """(the model's documents matching the query, whatever their visibility; their rank). `typo`:
+    the PostgreSQL fallback on title similarity, for a query that matched nothing word for word."""
     if connection.vendor == "postgresql":
-        return _postgresql(query, terms, prefix)
-    return _sqlite(query, terms)
+        return _postgresql(model, query, terms, prefix, typo)
+    return _sqlite(model, query, terms)
 
 
-def _matches(query: str, terms: list[str], *, prefix: bool = False):
-    matches, rank = matching(query, terms, prefix=prefix)
-    return matches.filter(_visible()), rank
-
-
-FIELDS = ("kind", "title", "context", "url", "body")
+FIELDS = ("title", "context", "url", "body")
 
 
 def search(
@@ -260,29 +279,63 @@ def search(
     if not terms:
         return results
     pattern = _pattern(terms)
-    matches, rank = _matches(query, terms, prefix=prefix)
-    counts = dict(matches.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    results.counts = counts
-    if kind is not None:
-        rows = matches.filter(kind=kind).annotate(rank=rank).order_by("-rank", "title", "id").only(*FIELDS)
-        current = Paginator(rows, page_size).page(page)
-        hits = [_hit(doc, pattern) for doc in current.object_list]
-        results.groups = [Group(kind, Kind(kind).label, current.paginator.count, hits, current)]
-        return results
-
-    best = (
-        matches.annotate(
-            rank=rank,
-            place=Window(RowNumber(), partition_by=F("kind"), order_by=[F("rank").desc(), F("title"), F("id")]),
-        )
-        .filter(place__lte=per_kind)
-        .only(*FIELDS)
-    )
-    by_kind: dict[str, list[Hit]] = {}
-    for doc in best:
-        by_kind.setdefault(doc.kind, []).append((doc.place, _hit(doc, pattern)))
-    for value, label in Kind.choices:
-        if counts.get(value):
-            hits = [hit for _place, hit in sorted(by_kind.get(value, []), key=lambda pair: pair[0])]
-            results.groups.append(Group(value, label, counts[value], hits))
+    _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, typo=False)
+    if not results.counts and connection.vendor == "postgresql":
+        _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, typo=True)
+        results.typo = bool(results.counts)
     return results
+
+
+def _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, *, typo):
+    """Count and fetch the results (search()'s work, once word for word and maybe once for typos)."""
+    kind = results.kind
+    results.groups = []
+    matches, rank = matching(SearchDocument, query, terms, prefix=prefix, typo=typo)
+    content = matches.filter(_visible(Kind.STEP))  # the roadmap's content: the roadmap is published
+    best: dict[str, list] = {}
+    if kind is None:
+        # Every content kind's count and best few, in one query.
+        places = Window(RowNumber(), partition_by=F("kind"), order_by=[F("rank").desc(), F("title"), F("id")])
+        found = Window(Count("id"), partition_by=F("kind"))
+        rows = content.annotate(rank=rank, place=places, found=found).filter(place__lte=per_kind)
+        for doc in sorted(rows.only("kind", *FIELDS), key=lambda doc: doc.place):
+            best.setdefault(doc.kind, []).append(doc)
+        counts = {value: docs[0].found for value, docs in best.items()}
+    else:
+        counts = dict(content.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    windows = {}
+    for learner_kind, model in LEARNERS.items():
+        learner_matches, learner_rank = matching(model, query, terms, prefix=prefix, typo=typo)
+        # The ids of the most recent public matches (one more than the window, to tell "200" from
+        # "200+"), then on the grouped page the best few of the window.
+        ids = list(
+            learner_matches.filter(_visible(learner_kind)).order_by("-id").values_list("id", flat=True)[: WINDOW + 1]
+        )
+        windows[learner_kind] = _ranked(model, ids[:WINDOW], learner_rank)
+        if ids:
+            counts[learner_kind] = len(ids)
+            if kind is None:
+                best[learner_kind] = list(windows[learner_kind].only(*FIELDS)[:per_kind])
+    results.counts = {value: min(n, WINDOW) for value, n in counts.items()}
+    results.more = {value for value, n in counts.items() if n > WINDOW}
+
+    if kind is not None:
+        if kind in CONTENT_KINDS:
+            ordered = content.filter(kind=kind).annotate(rank=rank).order_by("-rank", "title", "id")
+        else:
+            ordered = windows[kind]
+        current = Paginator(ordered.only(*FIELDS), page_size).page(page)
+        hits = [_hit(kind, doc, pattern) for doc in current.object_list]
+        count = results.counts.get(kind, 0)
+        results.groups = [Group(kind, Kind(kind).label, count, hits, current, kind in results.more)]
+        return
+    for value, label in Kind.choices:
+        if results.counts.get(value):
+            hits = [_hit(value, doc, pattern) for doc in best[value]]
+            results.groups.append(Group(value, label, results.counts[value], hits, None, value in results.more))
+
+
+def _ranked(model, ids: list[int], rank):
+    """The documents of a window, best first (as a query on their ids: the planner reads them by
+    primary key instead of ranking the whole table)."""
+    return model.objects.filter(pk__in=ids).annotate(rank=rank).order_by("-rank", "-id")

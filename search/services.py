@@ -16,9 +16,8 @@ from django.utils.html import strip_tags
 
 from portfolio.models import Project, portfolio_page_visible_q
 from roadmap.models import ProjectIdea, Resource, Roadmap, Step, Tool, Topic
-from search.models import SearchDocument
+from search.models import Kind, ProfileDocument, ProjectDocument, SearchDocument
 
-Kind = SearchDocument.Kind
 BODY_MAX = 4000
 BATCH = 1000
 # The vector: the title counts most, then where it sits, then the text (SearchRank weighs them).
@@ -27,7 +26,7 @@ VECTOR = (
     + SearchVector("context", weight="B", config="english")
     + SearchVector("body", weight="C", config="english")
 )
-FIELDS = ["roadmap", "project", "profile", "title", "context", "body", "url"]
+TEXT_FIELDS = ["title", "context", "body", "url"]
 
 
 def _text(markup: str) -> str:
@@ -103,11 +102,9 @@ def idea_document(idea: ProjectIdea) -> SearchDocument:
     )
 
 
-def project_document(project: Project) -> SearchDocument:
+def project_document(project: Project) -> ProjectDocument:
     owner = project.owner
-    return _doc(
-        Kind.PROJECT,
-        project,
+    return ProjectDocument(
         project=project,
         title=project.title,
         context=f"{project.get_tier_display()} project by {owner.name}",
@@ -116,10 +113,8 @@ def project_document(project: Project) -> SearchDocument:
     )
 
 
-def profile_document(user) -> SearchDocument:
-    return _doc(
-        Kind.PROFILE,
-        user,
+def profile_document(user) -> ProfileDocument:
+    return ProfileDocument(
         profile=user,
         title=user.name,
         context=" · ".join(part for part in [f"@{user.username}", user.headline, user.location] if part),
@@ -131,21 +126,44 @@ def profile_document(user) -> SearchDocument:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _write(documents: list[SearchDocument]) -> None:
-    """Insert or update the documents (by kind and object), then store their vectors."""
-    for start in range(0, len(documents), BATCH):
-        batch = documents[start : start + BATCH]
-        SearchDocument.objects.bulk_create(
-            batch, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=FIELDS
-        )
-        if connection.vendor == "postgresql":
-            for kind in {doc.kind for doc in batch}:
-                ids = [doc.object_id for doc in batch if doc.kind == kind]
-                SearchDocument.objects.filter(kind=kind, object_id__in=ids).update(vector=VECTOR)
+# Each table's documents: the fields that name their thing, and those the index writes.
+TABLES = {
+    SearchDocument: (["kind", "object_id"], ["roadmap", *TEXT_FIELDS]),
+    ProjectDocument: (["project"], TEXT_FIELDS),
+    ProfileDocument: (["profile"], TEXT_FIELDS),
+}
+
+
+def _write(documents: list) -> None:
+    """Insert or update the documents (by the thing they stand for), then store their vectors."""
+    for model, (unique, fields) in TABLES.items():
+        mine = [doc for doc in documents if type(doc) is model]
+        for start in range(0, len(mine), BATCH):
+            batch = model.objects.bulk_create(
+                mine[start : start + BATCH], update_conflicts=True, unique_fields=unique, update_fields=fields
+            )
+            if connection.vendor == "postgresql":
+                _store_vectors(model, batch)
+
+
+def _store_vectors(model, batch) -> None:
+    if model is SearchDocument:
+        for kind in {doc.kind for doc in batch}:
+            ids = [doc.object_id for doc in batch if doc.kind == kind]
+            SearchDocument.objects.filter(kind=kind, object_id__in=ids).update(vector=VECTOR)
+    else:
+        name = TABLES[model][0][0]
+        model.objects.filter(**{f"{name}_id__in": [getattr(doc, f"{name}_id") for doc in batch]}).update(vector=VECTOR)
 
 
 def _remove(kind: str, ids: Iterable[int]) -> None:
-    SearchDocument.objects.filter(kind=kind, object_id__in=list(ids)).delete()
+    ids = list(ids)
+    if kind == Kind.PROJECT:
+        ProjectDocument.objects.filter(project_id__in=ids).delete()
+    elif kind == Kind.PROFILE:
+        ProfileDocument.objects.filter(profile_id__in=ids).delete()
+    else:
+        SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
 
 
 BUILDERS = {
@@ -227,7 +245,8 @@ def index_project(project: Project) -> None:
 def reindex_all() -> int:
     """Rebuild the whole index from the rows: every published roadmap's content, every listed
     project and every public profile. Replaces every document; returns how many there are."""
-    SearchDocument.objects.all().delete()
+    for model in TABLES:
+        model.objects.all().delete()
     documents = []
     for model, queryset in _roadmap_querysets(Roadmap.objects.all()).items():
         build = BUILDERS[model][1]

@@ -73,6 +73,7 @@ def suggest(request):
                     "kind": group.kind,
                     "label": group.label,
                     "count": group.count,
+                    "more": group.more,
                     "url": search_url(results.query, group.kind),
                     "results": [
                         {"title": hit.title, "title_html": hit.title_html, "context": hit.context, "url": hit.url}

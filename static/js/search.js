@@ -88,7 +88,7 @@
         var heading = document.createElement("li");
         heading.className = "search-option-group";
         heading.setAttribute("role", "presentation");
-        heading.textContent = group.label + " (" + group.count + ")";
+        heading.textContent = group.label + " (" + group.count + (group.more ? "+" : "") + ")";
         list.appendChild(heading);
         group.results.forEach(function (result, r) {
           list.appendChild(option(listId + "-" + g + "-" + r, result.url, result.title_html, result.context));

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from roadmap.models import Step, TopicProgress
 from roadmap.services import mark_topic
-from search.models import SearchDocument
+from search.models import ProfileDocument, ProjectDocument, SearchDocument
 from search.selectors import _pattern, highlight, parse_query, search, snippet
 from tests.factories import UserFactory
 
@@ -131,10 +131,16 @@ def test_queries_are_constant_whatever_the_data(client, indexed, publish, size, 
     for n in range(size):
         owner = UserFactory(username=f"learner{n}", portfolio_public=True, headline="Quokka hunter")
         publish(owner, f"Quokka model {n}")
-    with django_assert_max_num_queries(2):
+    # Grouped: the content kinds' counts and best; each learners' kind's window and best.
+    with django_assert_max_num_queries(5):
         assert search("quokka").counts == {"project": size, "profile": size}
-    with django_assert_max_num_queries(3):
-        client.get(PAGE, {"q": "quokka", "kind": "project"})
+    # One kind: content counts, both windows' counts, the page's count and rows; and the page's
+    # footer names the roadmap.
+    with django_assert_max_num_queries(5):
+        search("quokka", kind="project")
+    with django_assert_max_num_queries(6):
+        response = client.get(PAGE, {"q": "quokka", "kind": "project"})
+    assert response.content.decode().count('class="search-hit"') == min(size, 20)
 
 
 def test_learners_private_notes_are_never_searched(client, indexed, user):
@@ -168,7 +174,8 @@ def test_index_follows_content_edits(indexed):
 
 def test_reindex_command_rebuilds_the_index(indexed, public_learner, publish):
     publish(public_learner, "Quokka predictor")
-    SearchDocument.objects.all().delete()
+    for model in (SearchDocument, ProjectDocument, ProfileDocument):
+        model.objects.all().delete()
     assert search("quokka").total == 0
     call_command("search_reindex", stdout=io.StringIO())
     assert search("quokka").counts == {"project": 1}

@@ -1,27 +1,36 @@
 """Demo data: learners at every stage of the 12-month plan, with progress and published portfolio
-projects. Used by the benchmarks (bench/http.py) and for demos.
+projects. Used by the benchmarks (bench/http.py, 10,000 learners and 50,000 projects) and for demos.
 
 Idempotent for the same arguments: users are found by their handle (demo-0001, ...), progress is
 upserted to the same states, and a project that already exists is left alone. Everything is derived
 from a seeded random generator, so two runs (or two machines) produce the same data.
+
+Written in bulk, a batch of learners at a time (a few statements per batch, not per row). Bulk
+writes send no signals, so the command does what the signals would have: it renders the Markdown
+and the share image digests the services would, makes the learners' cached pages stale and
+rebuilds the search index.
 """
 
 import datetime
 import random
 from datetime import timedelta
+from functools import lru_cache
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from portfolio import services as portfolio_services
+from config.cache import bump, user_scope
 from portfolio.models import Project
+from portfolio.selectors import project_share_version
 from roadmap import selectors
+from roadmap.markdown import render_markdown
 from roadmap.models import ProjectIdea, TopicProgress
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -59,6 +68,33 @@ FEATURES = [
 ]
 
 
+BATCH = 500
+# The fields seed_demo sets on a learner (compared and updated on a second run).
+USER_FIELDS = [
+    "email",
+    "first_name",
+    "last_name",
+    "display_name",
+    "headline",
+    "bio",
+    "bio_html",
+    "location",
+    "github_username",
+    "plan_start_date",
+    "hours_per_week",
+    "portfolio_public",
+    "show_progress",
+    "reminders_opt_in",
+]
+DEPLOYMENT = "Docker image on a small VM; CI builds and deploys on every tag."
+
+
+@lru_cache(maxsize=4096)
+def _markdown(text: str) -> str:
+    # Demo texts repeat (a few ideas and stacks): render each once.
+    return render_markdown(text)
+
+
 class Command(BaseCommand):
     help = "Create demo learners with progress and portfolio projects. Same arguments, same data."
 
@@ -83,13 +119,18 @@ class Command(BaseCommand):
         password_hash = make_password(password)
 
         created_users = created_projects = 0
-        for number in range(1, users + 1):
-            rng = random.Random(f"{seed}:{number}")
+        for first in range(1, users + 1, BATCH):
+            numbers = range(first, min(users, first + BATCH - 1) + 1)
             with transaction.atomic():
-                user, created = self._user(number, rng, password_hash)
+                plans = {number: self._plan(number, seed, topics, ideas, projects_per_user) for number in numbers}
+                learners, created = self._users(plans, password_hash)
                 created_users += created
-                self._progress(user, topics, rng)
-                created_projects += self._projects(user, ideas, projects_per_user, rng)
+                self._emails(learners)
+                self._progress(plans, learners)
+                created_projects += self._projects(plans, learners)
+            # Bulk writes send no signals: the learners' cached pages go stale here.
+            bump(*[user_scope(user.username) for user in learners.values()])
+        call_command("search_reindex", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {users} learners ({created_users} new), {users * projects_per_user} projects "
@@ -97,17 +138,21 @@ class Command(BaseCommand):
             )
         )
 
-    def _user(self, number, rng, password_hash):
+    def _plan(self, number, seed, topics, ideas, projects_per_user) -> dict:
+        """Everything about one learner, from their own seeded generator (the same each run)."""
+        rng = random.Random(f"{seed}:{number}")
         username = f"demo-{number:04d}"
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         months_in = rng.randint(0, 12)
-        defaults = {
+        bio = f"{first} is {months_in} months into the AI Engineer Roadmap and writes about it weekly."
+        fields = {
             "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
             "first_name": first,
             "last_name": last,
             "display_name": f"{first} {last}",
             "headline": rng.choice(HEADLINES),
-            "bio": f"{first} is {months_in} months into the AI Engineer Roadmap and writes about it weekly.",
+            "bio": bio,
+            "bio_html": _markdown(bio),
             "location": rng.choice(CITIES),
             "github_username": f"{first}{last}".lower()[:39],
             "plan_start_date": timezone.localdate() - timedelta(days=30 * months_in + rng.randint(0, 20)),
@@ -117,23 +162,51 @@ class Command(BaseCommand):
             # Demo addresses never receive the monthly email.
             "reminders_opt_in": False,
         }
-        user, created = User.objects.get_or_create(username=username, defaults={**defaults, "password": password_hash})
-        if not created:
-            changed = [name for name, value in defaults.items() if getattr(user, name) != value]
-            for name in changed:
-                setattr(user, name, defaults[name])
-            if changed:
-                user.save()
-        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
-        return user, created
+        return {
+            "username": username,
+            "fields": fields,
+            "progress": self._progress_rows(fields["plan_start_date"], topics, rng),
+            "projects": self._project_rows(username, ideas, projects_per_user, rng),
+        }
 
-    def _progress(self, user, topics, rng):
-        """Topics in reading order: most of those the plan has reached are done, a few skipped, the
-        next ones in progress; the rest untouched."""
-        months = max(0.0, (timezone.localdate() - user.plan_start_date).days / 30)
+    def _users(self, plans, password_hash):
+        """The batch's learners ({number: User}), created or brought to the plan's fields."""
+        existing = {u.username: u for u in User.objects.filter(username__in=[p["username"] for p in plans.values()])}
+        new, changed = [], []
+        for plan in plans.values():
+            user = existing.get(plan["username"])
+            if user is None:
+                new.append(User(username=plan["username"], password=password_hash, **plan["fields"]))
+            elif any(getattr(user, name) != value for name, value in plan["fields"].items()):
+                for name, value in plan["fields"].items():
+                    setattr(user, name, value)
+                changed.append(user)
+        User.objects.bulk_create(new)
+        User.objects.bulk_update(changed, USER_FIELDS)
+        by_name = {u.username: u for u in User.objects.filter(username__in=[p["username"] for p in plans.values()])}
+        return {number: by_name[plan["username"]] for number, plan in plans.items()}, len(new)
+
+    def _emails(self, learners):
+        """Each learner's address, verified and primary."""
+        users = list(learners.values())
+        have = set(EmailAddress.objects.filter(user__in=users).values_list("user_id", "email"))
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=user, email=user.email, verified=True, primary=True)
+            for user in users
+            if (user.pk, user.email) not in have
+        )
+        EmailAddress.objects.filter(user__in=users).filter(Q(verified=False) | Q(primary=False)).update(
+            verified=True, primary=True
+        )
+
+    @staticmethod
+    def _progress_rows(plan_start, topics, rng) -> list[tuple]:
+        """(topic, status, started, completed) in reading order: most of the topics the plan has
+        reached are done, a few skipped, the next ones in progress; the rest untouched."""
+        months = max(0.0, (timezone.localdate() - plan_start).days / 30)
         reached = min(len(topics), round(len(topics) * months / 12 * rng.uniform(0.6, 1.1)))
         learning = rng.randint(1, 4)
-        start = datetime.datetime.combine(user.plan_start_date, datetime.time(9), tzinfo=datetime.UTC)
+        start = datetime.datetime.combine(plan_start, datetime.time(9), tzinfo=datetime.UTC)
         rows = []
         for index, topic in enumerate(topics[: reached + learning]):
             started = start + timedelta(days=index * 4)
@@ -142,49 +215,101 @@ class Command(BaseCommand):
                 completed = started + timedelta(days=rng.randint(1, 6))
             else:
                 status, completed = TopicProgress.Status.LEARNING, None
-            rows.append(
-                TopicProgress(user=user, topic=topic, status=status, started_at=started, completed_at=completed)
-            )
+            rows.append((topic, status, started, completed))
+        return rows
+
+    def _progress(self, plans, learners):
+        rows = [
+            TopicProgress(user=learners[number], topic=topic, status=status, started_at=started, completed_at=done)
+            for number, plan in plans.items()
+            for topic, status, started, done in plan["progress"]
+        ]
         TopicProgress.objects.bulk_create(
             rows,
+            batch_size=2000,
             update_conflicts=True,
             unique_fields=["user", "topic"],
             update_fields=["status", "started_at", "completed_at"],
         )
         # Same arguments, same rows: anything beyond what this run wants goes.
-        TopicProgress.objects.filter(user=user).exclude(topic__in=[row.topic for row in rows]).delete()
+        wanted = {(row.user_id, row.topic_id) for row in rows}
+        extra = [
+            pk
+            for pk, user_id, topic_id in TopicProgress.objects.filter(user__in=learners.values()).values_list(
+                "pk", "user_id", "topic_id"
+            )
+            if (user_id, topic_id) not in wanted
+        ]
+        TopicProgress.objects.filter(pk__in=extra).delete()
 
-    def _projects(self, user, ideas, count, rng):
+    @staticmethod
+    def _project_rows(username, ideas, count, rng) -> list[dict]:
         if not ideas or count == 0:
-            return 0
-        chosen = rng.sample(ideas, min(count, len(ideas)))
-        existing = set(Project.objects.filter(owner=user).values_list("slug", flat=True))
-        created = 0
-        for position, idea in enumerate(chosen):
+            return []
+        rows = []
+        for position, idea in enumerate(rng.sample(ideas, min(count, len(ideas)))):
             slug = slugify(idea.title)[:80]
-            if slug in existing:
-                continue
             stack = rng.choice(STACKS)
             tags = ", ".join(tag for category in stack.values() for tag in category)
-            project = portfolio_services.project_create(
-                owner=user,
-                slug=slug,
-                title=idea.title[:120],
-                tier=idea.tier,
-                overview=(
-                    f"**Problem.** {idea.description or idea.title}\n\n"
-                    f"**Solution.** A small, tested service built with {tags}, "
-                    "deployed with a health check and documented end to end."
-                ),
-                tech_stack=stack,
-                features=rng.sample(FEATURES, 3),
-                deployment="Docker image on a small VM; CI builds and deploys on every tag.",
-                repository_url=f"https://github.com/{user.github_username}/{slug}",
-                results=[{"metric": "Accuracy", "baseline": "0.71", "final": f"0.{rng.randint(78, 93)}"}],
-                skills=list(idea.steps.all()),
+            rows.append(
+                {
+                    "idea": idea,
+                    "position": position,
+                    "slug": slug,
+                    "title": idea.title[:120],
+                    "tier": idea.tier,
+                    "overview": (
+                        f"**Problem.** {idea.description or idea.title}\n\n"
+                        f"**Solution.** A small, tested service built with {tags}, "
+                        "deployed with a health check and documented end to end."
+                    ),
+                    "tech_stack": stack,
+                    "features": rng.sample(FEATURES, 3),
+                    "results": [{"metric": "Accuracy", "baseline": "0.71", "final": f"0.{rng.randint(78, 93)}"}],
+                }
             )
-            # Two projects per learner are published; any further ones stay drafts.
-            if position < 2:
-                portfolio_services.project_publish(project=project)
-            created += 1
-        return created
+        return rows
+
+    def _projects(self, plans, learners) -> int:
+        """Each learner's projects that do not exist yet, as project_create would write them; two per
+        learner are published, any further ones stay drafts. Returns how many were created."""
+        existing = set(Project.objects.filter(owner__in=learners.values()).values_list("owner_id", "slug"))
+        now = timezone.now()
+        new, skills = [], []
+        for number, plan in plans.items():
+            owner = learners[number]
+            for row in plan["projects"]:
+                if (owner.pk, row["slug"]) in existing:
+                    continue
+                public = row["position"] < 2
+                project = Project(
+                    owner=owner,
+                    slug=row["slug"],
+                    title=row["title"],
+                    tier=row["tier"],
+                    overview=row["overview"],
+                    overview_html=_markdown(row["overview"]),
+                    tech_stack=row["tech_stack"],
+                    features=row["features"],
+                    deployment=DEPLOYMENT,
+                    deployment_html=_markdown(DEPLOYMENT),
+                    repository_url=f"https://github.com/{owner.github_username}/{row['slug']}",
+                    results=row["results"],
+                    position=row["position"],
+                    visibility=Project.Visibility.PUBLIC if public else Project.Visibility.DRAFT,
+                    published_at=now if public else None,
+                )
+                project.share_image_version = project_share_version(project)
+                new.append(project)
+                skills.append([step.pk for step in row["idea"].steps.all()])
+        Project.objects.bulk_create(new, batch_size=1000)
+        Through = Project.skills.through
+        Through.objects.bulk_create(
+            [
+                Through(project_id=project.pk, step_id=step_id)
+                for project, steps in zip(new, skills, strict=True)
+                for step_id in steps
+            ],
+            batch_size=2000,
+        )
+        return len(new)
