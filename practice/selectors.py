@@ -32,14 +32,6 @@ def questions_for(*, step: Step | None = None, topic=None) -> list[Question]:
     return list(questions.order_by("order", "id"))
 
 
-def question_counts(roadmap: Roadmap) -> dict[int, int]:
-    """{step_id: number of questions} for the roadmap's steps that have a self-check. One query."""
-    counts: dict[int, int] = defaultdict(int)
-    for step_id in Question.objects.filter(step__roadmap=roadmap).values_list("step_id", flat=True):
-        counts[step_id] += 1
-    return dict(counts)
-
-
 def best_checks(user, roadmap: Roadmap) -> dict[int, StepCheck]:
     """{step_id: StepCheck} of the learner's best attempt on each step of the roadmap: passed first,
     then the highest share right. One query (a learner has a handful of attempts per step)."""
@@ -184,10 +176,6 @@ def step_resources(step_ids) -> dict[int, list[Resource]]:
     for resource in Resource.objects.filter(step_id__in=list(step_ids)).order_by("order", "id"):
         result[resource.step_id].append(resource)
     return dict(result)
-
-
-def recent_reviews(user, *, limit: int = 10) -> list[ReviewLog]:
-    return list(ReviewLog.objects.filter(user=user).select_related("topic__step").order_by("-reviewed_at")[:limit])
 
 
 def review_log_get(user, log_id: int) -> ReviewLog | None:
