@@ -6,6 +6,7 @@ result means for a resource (working, failed once, broken, moved) and records it
 """
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import itertools
 from collections import defaultdict
@@ -143,5 +144,11 @@ async def check_urls(
 
 
 def check_urls_sync(urls: Iterable[str], **options) -> dict[str, LinkResult]:
-    """check_urls for synchronous callers (a management command, a Celery task)."""
-    return asyncio.run(check_urls(urls, **options))
+    """check_urls for synchronous callers (a management command, a Celery task).
+
+    The checks run in a thread of their own, with their own event loop, so that a caller whose thread
+    already runs one (an async server, a test driving a browser) can call this too.
+    """
+    urls = list(urls)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck") as pool:
+        return pool.submit(asyncio.run, check_urls(urls, **options)).result()
