@@ -4,7 +4,8 @@ Any feature that sends such an email (the monthly reminder, a cohort invitation,
 keeps one row per email in a concrete subclass of `accounts.models.EmailDelivery`, unique for what the
 email is for, and sends it with `deliver()`:
 
-    subject, text, html = render_email("cohort_invite", context)  # templates/emails/cohort_invite_*
+    # templates/emails/cohort_invite_subject.txt, _body.txt, _body.html (render_email alone gives the
+    # three strings)
     message = build_email(name="cohort_invite", context=context, to=[address],
                           message_id=make_message_id("invite", invitation.pk))
     outcome = deliver(delivery=invitation_delivery, message=message)
