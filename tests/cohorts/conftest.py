@@ -28,6 +28,18 @@ def join(cohort, user, *, role=Membership.Role.MEMBER, by=None):
     return membership
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    """The cohorts' email tasks run in this process whatever REDIS_URL says: nothing is published to a
+    broker (the reminders' worker tests cover real workers on the same accounts.mail path)."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def small_roadmap(db):
     """Four phases, one required step each of 12 topics (48 required topics)."""
