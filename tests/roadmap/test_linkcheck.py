@@ -375,6 +375,10 @@ def test_admin_lists_resources_by_link_state(web, client, editor):
         assert title in listed
         assert sum(t in listed for t in ("Broken one", "Moved one", "Working one", "Never checked")) == 1
     assert "Never checked" in client.get("/admin/roadmap/resource/?link_state=unchecked").content.decode()
+    # The resource's own page shows its last check, the redirects followed included.
+    page = client.get(f"/admin/roadmap/resource/{moved.pk}/change/").content.decode()
+    assert "Last link check" in page
+    assert f"301 &rarr; {web.url('/ok')}" in page
 
 
 @pytest.mark.django_db
