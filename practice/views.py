@@ -65,7 +65,7 @@ def check(request, slug, step_slug):
             except ValidationError as exc:
                 return error_page(request, 400, "Bad answers", " ".join(exc.messages))
             context = _check_context(request, roadmap, step, questions, None)
-            context.update(result=result, attempt=None)
+            context.update(result=result, attempt=None, score=result)
             return render(request, "practice/check_result.html", context)
         response = render(request, "practice/check.html", _check_context(request, roadmap, step, questions, form))
         response.status_code = 400
@@ -81,10 +81,16 @@ def attempt_detail(request, slug, step_slug, attempt_id):
     attempt = selectors.attempt_get(request.user, step, attempt_id)
     questions = selectors.questions_for(step=step)
     answers = {int(question_id): choices for question_id, choices in attempt.answers.items()}
-    # Scored again against today's questions (an editor may have changed them since).
+    # The answers shown against today's questions; the score is the one kept (an editor may have
+    # changed the questions since, which the page then says).
     result = score(questions, answers)
     context = _check_context(request, roadmap, step, questions, None)
-    context.update(result=result, attempt=attempt)
+    context.update(
+        result=result,
+        attempt=attempt,
+        score=attempt,
+        questions_changed=(result.correct, result.total) != (attempt.correct, attempt.total),
+    )
     response = render(request, "practice/check_result.html", context)
     patch_cache_control(response, private=True, no_store=True)
     return response

@@ -180,3 +180,15 @@ def test_an_attempt_is_private_to_its_learner(client, roadmap, owner, outsider):
 
 def test_unknown_step_is_a_404(client, roadmap):
     assert client.get(URL.format("no-such-step")).status_code == 404
+
+
+def test_an_old_attempt_keeps_its_score_when_the_questions_change(client, roadmap, user):
+    client.force_login(user)
+    step = Step.objects.get(slug="git")
+    total = step.questions.count()
+    client.post(URL.format("git"), _answers(step, right=total))
+    attempt = CheckAttempt.objects.get(user=user)
+    step.questions.order_by("order").last().delete()
+    html = client.get(attempt.get_absolute_url()).content.decode()
+    assert f"Passed: {total} of {total} right" in html
+    assert "The questions have changed since this attempt" in html
