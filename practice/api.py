@@ -55,10 +55,7 @@ class StepCheck(generics.GenericAPIView):
     http_method_names = ["get", "post", "head", "options"]
 
     def _step(self):
-        roadmap = roadmap_selectors.roadmap_get_published(self.kwargs["slug"])
-        step = roadmap_selectors.step_get_published(self.kwargs["slug"], self.kwargs["step_slug"])
-        step.roadmap = roadmap
-        return step
+        return roadmap_selectors.step_get_published(self.kwargs["slug"], self.kwargs["step_slug"])
 
     @extend_schema(summary="A step's self-check: its questions, without their answers")
     def get(self, request, slug, step_slug):

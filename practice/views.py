@@ -22,10 +22,9 @@ REVIEW_QUEUE_SHOWN = 20
 
 
 def _step(slug, step_slug):
-    roadmap = roadmap_selectors.roadmap_get_published(slug)
+    """A step of a published roadmap, with its roadmap, or 404. One query."""
     step = roadmap_selectors.step_get_published(slug, step_slug)
-    step.roadmap = roadmap
-    return roadmap, step
+    return step.roadmap, step
 
 
 def _check_context(request, roadmap, step, questions, form):
@@ -40,7 +39,7 @@ def _check_context(request, roadmap, step, questions, form):
         "attempts": [],
     }
     if user.is_authenticated:
-        context["best"] = selectors.best_checks(user, roadmap).get(step.pk)
+        context["best"] = selectors.best_check(user, step)
         context["attempts"] = selectors.attempts_for(user, step, limit=5)
     return context
 
