@@ -4,10 +4,12 @@ shows who is in a cohort and in what role, never anyone's progress: that is for 
 mentors, by the members' consent."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Prefetch
 
-from cohorts import services
-from cohorts.models import Cohort, Invite, Membership, Nudge
+from accounts.mail import reopen
+from cohorts import services, tasks
+from cohorts.models import Cohort, Invite, InviteEmail, Membership, MentorDigest, Nudge
 from roadmap.markdown import render_markdown
 
 
@@ -99,4 +101,56 @@ class NudgeAdmin(admin.ModelAdmin):
     search_fields = ["cohort__name", "sender__username", "recipient__username", "message"]
     list_select_related = ["cohort", "sender", "recipient"]
     raw_id_fields = ["cohort", "sender", "recipient"]
-    readonly_fields = ["created_at", "sent_at", "error"]
+    readonly_fields = ["status", "attempts", "claimed_at", "created_at", "sent_at", "error"]
+
+
+class _DeliveryAdmin(admin.ModelAdmin):
+    """The cohort's emails as staff look after them: status and error, and "Send again" for those
+    that failed or whose fate is unknown (accounts.mail.reopen, then a new delivery task)."""
+
+    list_filter = ["status"]
+    readonly_fields = ["status", "attempts", "claimed_at", "sent_at", "error", "created_at", "updated_at"]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def queue(self, ids):
+        raise NotImplementedError
+
+    @admin.action(description="Send again now (emails that failed or whose fate is unknown)")
+    def send_again(self, request, queryset):
+        ids = reopen(queryset)
+        if not ids:
+            self.message_user(
+                request, "Only emails that failed or whose fate is unknown can be sent again.", messages.WARNING
+            )
+            return
+        transaction.on_commit(lambda: self.queue(ids))
+        self.message_user(request, f"{len(ids)} email(s) being sent again.", messages.SUCCESS)
+
+
+@admin.register(InviteEmail)
+class InviteEmailAdmin(_DeliveryAdmin):
+    list_display = ["invite", "number", "status", "attempts", "sent_at", "error"]
+    search_fields = ["invite__email", "invite__cohort__name", "invite__cohort__slug"]
+    list_select_related = ["invite__cohort"]
+    raw_id_fields = ["invite"]
+
+    def queue(self, ids):
+        for pk in ids:
+            tasks.send_invite_email.delay(invite_email_id=pk)
+
+
+@admin.register(MentorDigest)
+class MentorDigestAdmin(_DeliveryAdmin):
+    list_display = ["cohort", "mentor", "period", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "period"]
+    search_fields = ["cohort__name", "cohort__slug", "mentor__username", "mentor__email"]
+    list_select_related = ["cohort", "mentor"]
+    raw_id_fields = ["cohort", "mentor"]
+
+    def queue(self, ids):
+        cohorts = set(MentorDigest.objects.filter(pk__in=ids).values_list("cohort_id", "period"))
+        for cohort_id, period in cohorts:
+            tasks.send_cohort_digests.delay(cohort_id=cohort_id, period=period)

@@ -54,8 +54,24 @@ def cohort_list(request):
             "memberships": [m for m in memberships if not m.cohort.is_archived],
             "archived": [m for m in memberships if m.cohort.is_archived],
             "invites": selectors.invites_for(request.user),
+            "pending": _pending_invite(request, memberships),
         },
     )
+
+
+def _pending_invite(request, memberships) -> Invite | None:
+    """The invitation this browser was following before signing up or logging in (kept in the
+    session by the join page), while it can still be accepted and its cohort is not already theirs:
+    someone who signed up from the header instead of the invitation's button finds their way back."""
+    token = request.session.get(PENDING_INVITE_SESSION_KEY)
+    if not token:
+        return None
+    invite = Invite.objects.select_related("cohort").filter(token=token).first()
+    mine = {m.cohort_id for m in memberships}
+    if invite is None or not invite.is_usable or invite.cohort.hidden or invite.cohort_id in mine:
+        request.session.pop(PENDING_INVITE_SESSION_KEY, None)
+        return None
+    return invite
 
 
 @never_cache

@@ -246,3 +246,25 @@ def test_opt_out_link_is_the_only_credential_and_cannot_be_forged(client, cohort
     assert "are off" in response.content.decode()
     membership.refresh_from_db()
     assert not membership.nudges_opt_in
+
+
+def test_a_learner_who_signed_up_elsewhere_is_led_back_to_the_invitation(client, cohort, cohort_owner):
+    link = services.invite_link_create(cohort=cohort, by=cohort_owner)
+    client.get(link.get_absolute_url())  # signed out: the join page remembers the invitation
+    from tests.cohorts.conftest import verified_user
+
+    newcomer = verified_user("newcomer")
+    client.force_login(newcomer)  # keeps the session, as allauth's login does
+    page = client.get("/cohorts/").content.decode()
+    assert "You were joining “Spring study group”" in page
+    assert link.get_absolute_url() in page
+    services.invite_revoke(invite=link)
+    assert "You were joining" not in client.get("/cohorts/").content.decode()
+
+
+@pytest.mark.parametrize("model", ["cohort", "membership", "invite", "nudge", "invitemail", "mentordigest"])
+def test_admin_lists_are_searchable(client, cohort, people, model):
+    client.force_login(people["staff"])
+    model = {"invitemail": "inviteemail"}.get(model, model)
+    response = client.get(f"/admin/cohorts/{model}/?q=spring")
+    assert response.status_code == 200

@@ -200,3 +200,25 @@ def test_the_monthly_reminder_job_sends_the_digests_too(
     with django_capture_on_commit_callbacks(execute=True):
         send_monthly_reminders.apply(kwargs={"period": "2031-05"}).get()
     assert smtp_settings.count == count
+
+
+def test_staff_send_a_failed_digest_again_from_the_admin(
+    client, digest_cohort, smtp_settings, django_capture_on_commit_callbacks
+):
+    smtp_settings.refuse("554 5.7.1 Rejected")  # a permanent refusal: no automatic retry
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.send_mentor_digests(period="2031-06")
+    failed = MentorDigest.objects.filter(period="2031-06", status="failed")
+    assert failed.count() == 2
+    smtp_settings.accept()
+    staff = verified_user("staffer", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/cohorts/mentordigest/",
+            {"action": "send_again", "_selected_action": list(failed.values_list("pk", flat=True))},
+            follow=True,
+        )
+    assert "2 email(s) being sent again." in response.content.decode()
+    assert smtp_settings.wait_for(2, timeout=10)
+    assert set(MentorDigest.objects.filter(period="2031-06").values_list("status", flat=True)) == {"sent"}
