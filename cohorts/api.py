@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cohorts import selectors, services
+from cohorts.board import cohort_board
 from cohorts.models import Invite, Membership
 from cohorts.serializers import (
     CohortDetailSerializer,
@@ -47,9 +48,9 @@ def _member(row, *, detailed: bool) -> dict:
         "name": row.user.name,
         "joined_at": row.membership.joined_at,
         "progress": {
-            "done": row.progress.overall.done,
-            "total": row.progress.overall.total,
-            "percent": row.progress.overall.percent,
+            "done": row.overall.done,
+            "total": row.overall.total,
+            "percent": row.overall.percent,
         },
         "plan": _plan(row.plan),
     }
@@ -112,7 +113,7 @@ class CohortDetail(generics.GenericAPIView):
         membership = selectors.membership_get(request.user, slug)
         cohort = membership.cohort
         sees_everyone = membership.is_mentor or cohort.members_see_each_other
-        board = selectors.cohort_board(cohort, only_user=None if sees_everyone else request.user)
+        board = cohort_board(cohort, only_user=None if sees_everyone else request.user)
         data = {
             "slug": cohort.slug,
             "name": cohort.name,

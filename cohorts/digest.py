@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
 
+from cohorts.board import cohort_board
 from cohorts.models import Cohort, Membership, MentorDigest
-from cohorts.selectors import cohort_board
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import TopicProgress
 
@@ -87,7 +87,7 @@ def _finished_phases(board, cohort: Cohort, *, since: date, until: date) -> list
     )
     finished = []
     for user_id, phase_id, title in recent:
-        counts = rows[user_id].progress.phase(phase_id)
+        counts = rows[user_id].phase(phase_id)
         if counts.total and counts.done == counts.total:
             finished.append((rows[user_id], title))
     return sorted(finished, key=lambda item: (item[0].user.name.lower(), item[1]))

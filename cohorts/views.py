@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cohorts import emails, selectors, services
+from cohorts.board import cohort_board
 from cohorts.forms import CohortForm, JoinForm, NudgeForm
 from cohorts.models import Invite, Membership
 from config.views import error_page
@@ -195,7 +196,7 @@ def detail(request, slug):
     if sort not in selectors.SORTS:
         sort = "name"
     sees_everyone = membership.is_mentor or cohort.members_see_each_other
-    board = selectors.cohort_board(cohort, sort=sort, only_user=None if sees_everyone else request.user)
+    board = cohort_board(cohort, sort=sort, only_user=None if sees_everyone else request.user)
     own = next((row for row in board.rows if row.user.pk == request.user.pk), None)
     page = _page_of(request, board.rows)
     return render(
@@ -228,7 +229,7 @@ def member(request, slug, username):
     other = selectors.member_get(cohort, username)
     if other.role != Membership.Role.MEMBER:
         raise Http404("Mentors share no progress in the cohort")
-    board = selectors.cohort_board(cohort, only_user=other.user)
+    board = cohort_board(cohort, only_user=other.user)
     context = {
         "cohort": cohort,
         "membership": membership,
@@ -259,7 +260,7 @@ def nudge(request, slug):
         return error_page(request, 400, "Nudge not sent", " ".join(m for ms in form.errors.values() for m in ms))
     to = form.cleaned_data["to"]
     if to == "behind":
-        board = selectors.cohort_board(cohort)
+        board = cohort_board(cohort)
         recipients = [row.membership for row in board.rows if row.plan.state == "behind"]
         back = cohort.get_absolute_url()
         if not recipients:

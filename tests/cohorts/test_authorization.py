@@ -268,3 +268,43 @@ def test_admin_lists_are_searchable(client, cohort, people, model):
     model = {"invitemail": "inviteemail"}.get(model, model)
     response = client.get(f"/admin/cohorts/{model}/?q=spring")
     assert response.status_code == 200
+
+
+# --- the board's cached figures follow every change -----------------------------------------------
+
+
+def _board_of(client, cohort):
+    return client.get(f"/cohorts/{cohort.slug}/").content.decode()
+
+
+def test_the_cached_board_follows_progress_projects_roles_and_settings(client, cohort, people):
+    from roadmap.services import mark_topics
+
+    member = people["member"]
+    client.force_login(people["owner"])
+    assert "0%</td>" in _board_of(client, cohort)
+    topics = list(Topic.objects.filter(step__roadmap=cohort.roadmap).order_by("step__number", "order")[:12])
+    mark_topic(user=member, topic=topics[0], status=TopicProgress.Status.DONE)
+    assert '<td class="num">2%</td>' in _board_of(client, cohort)  # 1 of 48
+    # The bulk progress service (no model signals) is followed too.
+    mark_topics(user=member, changes=[(topic, TopicProgress.Status.DONE) for topic in topics])
+    assert '<td class="num">25%</td>' in _board_of(client, cohort)
+    member.portfolio_public = True
+    member.save()
+    ProjectFactory(owner=member, title="Fresh Project", slug="fresh", visibility=Project.Visibility.PUBLIC)
+    assert "Fresh Project" in _board_of(client, cohort)
+    member.display_name = "Mel Renamed"
+    member.save()
+    assert "Mel Renamed" in _board_of(client, cohort)
+    services.membership_set_role(membership=cohort.memberships.get(user=member), role="mentor")
+    page = _board_of(client, cohort)
+    assert "Nobody has joined yet" in page
+    assert "Mel Renamed (owner)" not in page
+
+
+def test_a_cached_board_costs_a_few_queries(client, cohort, people, django_assert_max_num_queries):
+    client.force_login(people["owner"])
+    _board_of(client, cohort)
+    # Session, user, the viewer's membership, the cohort's memberships, the layout's roadmap.
+    with django_assert_max_num_queries(5):
+        assert "Mel Member" in _board_of(client, cohort)
