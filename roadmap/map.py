@@ -157,6 +157,21 @@ class MapNode:
         return Text(x + w / 2, y + 16.5, "You are here")
 
     @property
+    def dot_runs(self) -> list[tuple[str, str, str]]:
+        """The topic dots as runs of one state: (state, path, dash array) for a path drawn with round
+        caps and zero-length dashes, one element per run instead of one per topic."""
+        runs, start = [], 0
+        for i in range(1, len(self.dots) + 1):
+            if i == len(self.dots) or self.dots[i].state != self.dots[start].state:
+                first, last = self.dots[start], self.dots[i - 1]
+                spacing = (self.dots[1].x - self.dots[0].x) if len(self.dots) > 1 else 0
+                # A hair past the last dot, so that its zero-length dash is drawn.
+                path = f"M{first.x:.1f} {first.y:.0f}H{last.x + 0.01:.2f}"
+                runs.append((first.state, path, f"0 {spacing:.2f}"))
+                start = i
+        return runs
+
+    @property
     def number_text(self) -> Text:
         return Text(self.cx, self.cy + 5, str(self.number))
 

@@ -87,7 +87,8 @@ def test_learners_map_colours_nodes_marks_the_plan_phase_and_you_are_here(client
     assert labels["/roadmaps/ai-engineer/steps/deep-learning/"] == "Step 4: Deep Learning. 0 of 10 topics done"
     wide = re.search(r'<svg class="map-svg map-wide".*?</svg>', html, re.S).group(0)
     assert wide.count('class="map-node state-done') == 4
-    assert wide.count('class="map-dot state-done"') == 25
+    # 25 topics done: the first four steps' dots, drawn as one run of "done" each.
+    assert wide.count('class="map-dots state-done"') == 4
     assert wide.count(">You are here<") == 1
     # The plan expects Core ML in month 5.
     assert re.search(r'class="map-band phase-2 is-now"', wide)
@@ -117,6 +118,22 @@ def test_a_learner_who_finished_every_required_step_is_not_placed_anywhere(roadm
     assert {node.state for node in drawing.nodes if not node.optional} == {"done"}
     assert [node.state for node in drawing.nodes if node.optional] == ["not_started"]
     assert "You have finished 10 of 11 steps." in drawing.description
+
+
+def test_topic_dots_are_drawn_as_runs_of_one_state(roadmap, user):
+    topics = [t for t in _topics(roadmap) if t.step.number == 2]
+    states = ["done", "done", "learning", "skipped", "skipped", "done"]
+    for topic, state in zip(topics, states, strict=False):
+        services.mark_topic(user=user, topic=topic, status=state)
+    drawing = build_map(roadmap, selectors.phases_with_steps(roadmap), progress=selectors.progress_for(user, roadmap))
+    node = next(n for n in drawing.nodes if n.number == 2)
+    runs = node.dot_runs
+    assert [state for state, _path, _dashes in runs] == ["done", "learning", "skipped", "done", "not_started"]
+    spacing = node.dots[1].x - node.dots[0].x
+    assert runs[0][2] == f"0 {spacing:.2f}"
+    # Each run starts at its first dot and ends a hair past its last.
+    assert runs[0][1] == f"M{node.dots[0].x:.1f} {node.dots[0].y:.0f}H{node.dots[1].x + 0.01:.2f}"
+    assert sum(1 for dot in node.dots) == 11
 
 
 def test_a_step_whose_topics_are_all_skipped_is_skipped(roadmap, user):

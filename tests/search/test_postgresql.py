@@ -22,9 +22,12 @@ def test_typos_are_forgiven(indexed, typo, kind, title):
     assert title in _titles(search(typo), kind)
 
 
-def test_typo_match_is_highlighted(client, indexed):
+def test_typo_match_is_highlighted_and_said_so(client, indexed):
     html = client.get("/search/", {"q": "pytorh"}).content.decode()
     assert "<mark>PyTorch</mark>" in html
+    assert "Nothing matched “pytorh” word for word: these titles have words like it." in html
+    # A word found as typed is not looked for among similar titles.
+    assert search("pytorch").typo is False
 
 
 def test_stored_vector_is_written_with_the_document(indexed):
