@@ -38,8 +38,10 @@ INVITE_DAYS_MAX = 90
 # often than every INVITE_RESEND_INTERVAL: enough for a lost email, not enough to pester anyone.
 INVITE_MAX_SENDS = 3
 INVITE_RESEND_INTERVAL = timedelta(minutes=10)
-# Open email invitations a cohort may have at once.
+# Open email invitations a cohort may have at once, and new ones it may send a day: room for a class
+# or a team, not for a mailing list.
 OPEN_EMAIL_INVITES_MAX = 500
+EMAIL_INVITES_PER_DAY = 100
 
 
 class RateLimited(ValidationError):
@@ -207,6 +209,12 @@ def invite_email_create(*, cohort: Cohort, by, email: str, days: int = INVITE_DA
         existing.save(update_fields=["revoked_at"])
     if cohort.invites.usable().filter(kind=Invite.Kind.EMAIL).count() >= OPEN_EMAIL_INVITES_MAX:
         raise RateLimited(f"A cohort can have {OPEN_EMAIL_INVITES_MAX} open email invitations at once.")
+    day_ago = timezone.now() - timedelta(days=1)
+    if cohort.invites.filter(kind=Invite.Kind.EMAIL, created_at__gte=day_ago).count() >= EMAIL_INVITES_PER_DAY:
+        raise RateLimited(
+            f"A cohort can send {EMAIL_INVITES_PER_DAY} new email invitations a day; try again tomorrow, "
+            "or share a join link."
+        )
     invite = Invite.objects.create(
         cohort=cohort,
         kind=Invite.Kind.EMAIL,
