@@ -8,7 +8,7 @@ loopback, side by side with a bare Django view under the same gunicorn settings,
 
 What it does:
 1. creates a fresh PostgreSQL database (bench_http) and empties two Redis databases (13: broker, 14: cache);
-2. migrates, loads the roadmap, runs `seed_demo`, collects static files (production settings:
+2. migrates, loads the roadmap, runs `seed_demo` (then VACUUM ANALYZE), collects static files (production settings:
    DEBUG off, manifest static files, JSON logs, HTTPS behind a proxy: requests carry
    X-Forwarded-Proto: https as a TLS-terminating proxy would send them);
 3. starts gunicorn twice with the same settings (2 sync workers): the site (config.wsgi) and the
@@ -16,9 +16,9 @@ What it does:
 4. logs a demo learner in (session cookie + CSRF token), warms every scenario up, then measures with
    wrk, in rounds (3 by default): the baseline, then each page followed by the baseline again -- the
    anonymous roadmap page, a step page, a public portfolio page, the signed-in dashboard, a progress
-   update (POST, as the page's script sends it). Each page's ratio is its rate over the mean of the
-   two baseline runs around it, so that load from elsewhere on the machine moves both sides; the
-   table shows the median of the rounds;
+   update (POST, as the page's script sends it), the search page (the queries of SEARCHES). Each
+   page's ratio is its rate over the mean of the two baseline runs around it, so that load from
+   elsewhere on the machine moves both sides; the table shows the median of the rounds;
 5. runs a mixed load of all of these (60 s, 32 connections) and requires zero errors and zero 5xx.
 
 It prints requests/s, p50 and p99 latency and each page's ratio to the baseline, and exits non-zero
@@ -53,7 +53,21 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_SETTINGS = ["--workers", "2", "--worker-tmp-dir", "/dev/shm", "--timeout", "30", "--graceful-timeout", "30"]
 DEMO_PASSWORD = "bench-demo-password"
 DEMO_LOGIN = "demo-0001@demo.example.com"
-PAGE_NAMES = ("roadmap", "step", "portfolio", "dashboard", "progress")
+PAGE_NAMES = ("roadmap", "step", "portfolio", "dashboard", "progress", "search")
+# What the search page is asked under load: roadmap words found in thousands of demo projects, rarer
+# ones, a typo, a person, a word with no match, and one kind's page.
+SEARCHES = [
+    "transformers",
+    "docker",
+    "fastapi+churn",
+    "rag",
+    "pytorh",
+    "kubernetes+deployment",
+    "ada",
+    "zzqxv",
+    "python&kind=project",
+    "sql&kind=topic",
+]
 
 # Counts responses by status class in every wrk thread, and prints them as one JSON line at the end.
 STATUS_LUA = r"""
@@ -128,6 +142,15 @@ def _drop_database(name: str, admin_url: str) -> None:
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _analyze(name: str, admin_url: str) -> None:
+    """Statistics for the planner after seed_demo's bulk load (autovacuum may not have run yet, or
+    be off), so that the pages are measured with the plans a live database would use."""
+    import psycopg
+
+    with psycopg.connect(admin_url.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def _flush_redis(url: str) -> None:
@@ -329,6 +352,7 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
         Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.6),
         Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.12),
         Scenario("progress", "progress update (POST)", progress, 0.08),
+        Scenario("search", "search page", [("GET", f"/search/?q={q}", anon, None) for q in SEARCHES], 0.15),
     ]
     mixed = Scenario(
         "mixed",
@@ -344,6 +368,7 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
             *[("GET", "/dashboard/", signed_in, None)] * 3,
             ("GET", steps[1], signed_in, None),
             *progress[:4],
+            *[("GET", f"/search/?q={q}", anon, None) for q in SEARCHES[:4]],
         ],
         pick="random",
     )
@@ -425,6 +450,7 @@ def main(argv=None) -> int:
         f"--projects-per-user={args.projects_per_user}",
         f"--password={DEMO_PASSWORD}",
     )
+    _analyze(args.database, f"{args.postgres}/postgres")
     _manage(env, "collectstatic", "--noinput")
 
     servers = []

@@ -12,8 +12,8 @@ active learner; a profile still public), so that an index lagging behind a bulk 
 something private.
 
 Work is bounded: roadmap content (a few hundred documents) is searched whole; learners' projects and
-pages, of which there can be any number, through a window of the WINDOW most recent matches of each
-(see WINDOW). Typos: a query that matches nothing word for word is tried again on title similarity
+pages, of which there can be any number, through a window of at most WINDOW matches of each (see
+WINDOW). Typos: a query that matches nothing word for word is tried again on title similarity
 (PostgreSQL). Queries: at most five for the grouped page or suggestions (every content kind's count and best
 few; for projects and people each, the window's ids and its best few), five for one kind's page;
 twice that for a query tried again for typos -- whatever the amount of data.
@@ -193,9 +193,11 @@ def _hit(kind: str, doc, pattern) -> Hit:
 
 
 # Roadmap content is a few hundred documents: searched whole. Learners' projects and pages can be
-# many: for each, a search considers the WINDOW most recent matches (found through the index,
-# newest first, so that a word in thousands of projects costs about as little as a rare one), and
-# says "200+" when there are more.
+# many: for each, a search ranks at most WINDOW matches, the first the database finds (through the
+# full-text index for a rare word, by reading on until it has them for a common one), and says
+# "200+" when there are more, so that a word in thousands of projects costs no more than a rare one.
+# (The most recent ones instead would need every match sorted first, or a walk by id that a
+# medium-rare word makes long.)
 WINDOW = 200
 LEARNERS = {Kind.PROJECT: ProjectDocument, Kind.PROFILE: ProfileDocument}
 
@@ -306,11 +308,9 @@ def _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, *, 
     windows = {}
     for learner_kind, model in LEARNERS.items():
         learner_matches, learner_rank = matching(model, query, terms, prefix=prefix, typo=typo)
-        # The ids of the most recent public matches (one more than the window, to tell "200" from
+        # The ids of the window's public matches (one more than the window, to tell "200" from
         # "200+"), then on the grouped page the best few of the window.
-        ids = list(
-            learner_matches.filter(_visible(learner_kind)).order_by("-id").values_list("id", flat=True)[: WINDOW + 1]
-        )
+        ids = list(learner_matches.filter(_visible(learner_kind)).values_list("id", flat=True)[: WINDOW + 1])
         windows[learner_kind] = _ranked(model, ids[:WINDOW], learner_rank)
         if ids:
             counts[learner_kind] = len(ids)
