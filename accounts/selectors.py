@@ -38,12 +38,18 @@ def dashboard(user, roadmap: Roadmap, *, today: date) -> dict:
         step.check = checks.get(step.pk)
         step.question_count = questions.get(step.pk, 0)
     with_check = [step for step in steps if step.question_count]
+    plan = plan_status(user, roadmap, today=today, progress=progress, steps=steps)
+    # Each phase's days at the learner's pace, for the plan's timeline.
+    spans = {m.id: m for m in plan.milestones if m.kind == "phase"}
+    for phase in plan.phases:
+        span = spans.get(phase.pk)
+        phase.plan_start, phase.plan_finish = (span.start, span.finish) if span else (None, None)
     return {
         "roadmap": roadmap,
         "progress": progress,
         "started": bool(progress.status),
         "phases": phases,
-        "plan": plan_status(user, roadmap, today=today, progress=progress),
+        "plan": plan,
         "next_topics": roadmap_selectors.next_topics(user, roadmap, progress=progress),
         "activity": activity(user, today=today),
         "recent": recent_completions(user, roadmap),

@@ -16,6 +16,9 @@ def test_changing_the_pace_changes_the_dashboard_at_once(client, roadmap, user):
     page = client.get(reverse("dashboard")).content.decode()
     assert "At 10 h/week you finish in month 12" in page
     assert "(520 h at 10 h/week)" in page
+    start = user.plan_start
+    finish = start + timedelta(days=90)  # Foundation: 130 hours at 10 h/week, 13 weeks
+    assert f"at your pace: {start:%-d %b %Y} to {finish:%-d %b %Y}" in page
     account_services.settings_update(user=user, changes={"hours_per_week": 20})
     page = client.get(reverse("dashboard")).content.decode()
     # 520 hours at 20 h/week: 26 weeks from today, the plan's first day; its month depends on the
