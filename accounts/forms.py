@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm as BaseAdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.utils import timezone
 
 from accounts.models import PROFILE_FIELDS, RESERVED_USERNAMES, TIMEZONE_CHOICES, User
@@ -23,6 +23,8 @@ SIGNUP_REMINDER_HELP = (
     "learn next and what changed in the roadmap; every email has a one-click unsubscribe link."
 )
 EARLIEST_PLAN_START = date(2015, 1, 1)
+# The longest login any account can have: an email address.
+LOGIN_MAX_LENGTH = 254
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
 )
@@ -76,6 +78,11 @@ class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or email"
+        # No account has a longer one (an email address is at most 254 characters); refused before
+        # any lookup, which SQLite cannot even run for a pattern of tens of thousands of characters.
+        self.fields["login"].max_length = LOGIN_MAX_LENGTH
+        self.fields["login"].validators.append(MaxLengthValidator(LOGIN_MAX_LENGTH))
+        self.fields["login"].widget.attrs["maxlength"] = str(LOGIN_MAX_LENGTH)
         self.fields["login"].widget.attrs.update(autocomplete="username", autocapitalize="none", spellcheck="false")
         # The page links to the password reset below the form.
         self.fields["password"].help_text = ""

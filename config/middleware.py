@@ -154,7 +154,9 @@ def refused_input(request) -> RefusedInput | None:
 
 
 class BadInputMiddleware:
-    """Answers 400 (through handler400, config.views.bad_request) to a request `refused_input` refuses."""
+    """Answers 400 through the URLconf's handler400 (config.views.bad_request, which shows the
+    refusal's message) to a request `refused_input` refuses. Returned, not raised: Django would log
+    a traceback for every such request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -162,7 +164,7 @@ class BadInputMiddleware:
     def __call__(self, request):
         refusal = refused_input(request)
         if refusal is not None:
-            raise refusal
+            return get_resolver(get_urlconf()).resolve_error_handler(400)(request, refusal)
         return self.get_response(request)
 
 

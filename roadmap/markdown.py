@@ -4,6 +4,8 @@ Text is rendered once, when it is saved, and sanitised with nh3 (Ammonia): only 
 survives, links get `rel="nofollow noopener"` and only http, https and mailto URLs are kept.
 """
 
+from html import escape
+
 import markdown as md
 import nh3
 from pygments import highlight
@@ -62,7 +64,12 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Raw HTML in the input is escaped, never trusted."""
     if not text:
         return ""
-    html = md.markdown(text, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+    try:
+        html = md.markdown(text, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+    except RecursionError:
+        # Lists or quotes nested hundreds deep exhaust the parser's stack: show the text as written
+        # rather than refuse it with a server error.
+        html = "".join(f"<p>{escape(block)}</p>" for block in text.split("\n\n") if block.strip())
     return sanitize_html(html)
 
 

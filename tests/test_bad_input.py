@@ -11,6 +11,7 @@ from django.urls import include, path, reverse
 
 from accounts.models import ApiToken
 from config.api import MAX_JSON_DEPTH
+from roadmap.markdown import render_markdown
 from tests.api.conftest import create_token
 
 
@@ -207,3 +208,25 @@ def test_errors_under_api_answer_in_the_api_shape(db):
     _api_error(client.get("/api/nothing-here/"), 404, "not_found")
     # The docs page stays HTML.
     assert client.get("/api/docs/").status_code == 200
+
+
+# --- found by the fuzz pass (tests/test_fuzz.py) ----------------------------------------------------
+
+
+def test_markdown_nested_past_the_parsers_stack_is_shown_as_written(user):
+    """Lists in lists hundreds deep made the Markdown parser raise RecursionError: a 500 on every
+    form and API field rendered as Markdown (here the profile's bio)."""
+    deep = "1. " * 700
+    assert render_markdown(deep) == f"<p>{deep}</p>"
+    assert render_markdown("1. one\n2. two") == "<ol>\n<li>one</li>\n<li>two</li>\n</ol>"
+    response = Client(HTTP_AUTHORIZATION=f"Token {create_token(user)}").patch(
+        "/api/v1/me/", json.dumps({"bio": deep}), content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["bio"] == deep.strip()
+
+
+def test_a_login_longer_than_any_account_is_refused_before_any_lookup(db):
+    response = Client().post(reverse("account_login"), {"login": "x" * 60_000, "password": "x"})
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters (it has 60000)." in response.content.decode()
