@@ -182,7 +182,6 @@ def main() -> None:
             import cProfile
             import pstats
 
-            cache.clear()
             with cProfile.Profile() as profile:
                 client.get(f"/cohorts/{big.slug}/?sort=plan")
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)

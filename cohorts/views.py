@@ -211,6 +211,8 @@ def detail(request, slug):
             "sort": sort,
             "sort_label": selectors.SORTS[sort],
             "detailed": membership.is_mentor,
+            # The members' pages, built per row without reversing a URL for each.
+            "member_base": reverse("cohorts:member", kwargs={"slug": cohort.slug, "username": "_"})[:-2],
             "sees_everyone": sees_everyone,
             "nudge_form": NudgeForm(initial={"to": "behind"}) if membership.is_mentor else None,
         },

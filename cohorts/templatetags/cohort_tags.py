@@ -2,7 +2,7 @@
 thousand of them, and the same markup through the template language was most of the page's time."""
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -35,3 +35,23 @@ def board_cells(row, steps_labels):
 def step_labels(steps):
     """[(number, escaped title)] of the board's steps, for board_cells."""
     return [(step.number, escape(step.title)) for step in steps]
+
+
+PLAN_BADGES = {
+    "behind": "badge-warning",
+    "ahead": "badge-success",
+    "finished": "badge-success",
+    "on_track": "badge-accent",
+    "not_started": "",
+}
+PLAN_LABELS = {"on_track": "On plan", "not_started": "Not started"}
+
+
+@register.simple_tag
+def plan_badge(plan):
+    """A member's plan status as a badge: "On plan", "Behind by 3 weeks", "Ahead by 2 weeks"..."""
+    return format_html(
+        '<span class="badge plan-badge {}">{}</span>',
+        PLAN_BADGES.get(plan.state, ""),
+        PLAN_LABELS.get(plan.state, plan.summary),
+    )
