@@ -4,9 +4,10 @@ Every page, the API, the emails and the export go through these. A person sees a
 through their own membership row (`membership_get`): no row, no cohort, whatever they are
 otherwise (an ex-member, someone invited who has not joined yet, another learner, staff on the
 site's pages; staff moderate in the admin). What of a member a mentor sees is decided in one
-place, `cohort_board`: progress per step and topic, plan status, activity days, published and
-unlisted projects -- never notes, email addresses or drafts. The board reads a fixed number of
-queries whatever the number of members.
+place, cohorts.board (the member x step board) with `member_detail` here (one member's topics):
+progress per step and topic, plan status, activity days, published and unlisted projects -- never
+notes, email addresses or drafts. Each reads a fixed number of queries whatever the number of
+members.
 """
 
 from collections import defaultdict
