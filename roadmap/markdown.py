@@ -60,12 +60,44 @@ def sanitize_html(html: str) -> str:
     )
 
 
+# Python-Markdown looks for the end of a link from every "[" it meets, and for the end of its
+# address from every "](": text with thousands of them nested or never closed takes it minutes (one
+# 10,000-character note held a worker for over a minute). Past this many, such text is rendered
+# without link syntax: its brackets are shown as written.
+BRACKET_TROUBLE_MAX = 64
+_LINK_PATTERNS = ("reference", "link", "image_link", "image_reference", "short_reference", "short_image_ref")
+
+
+def _bracket_trouble(text: str) -> int:
+    """The deepest nesting of square brackets, plus the square brackets and parentheses never closed."""
+    depth = deepest = parentheses = 0
+    for char in text:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]" and depth:
+            depth -= 1
+        elif char == "(":
+            parentheses += 1
+        elif char == ")" and parentheses:
+            parentheses -= 1
+    return deepest + depth + parentheses
+
+
+def _to_html(text: str) -> str:
+    converter = md.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+    if _bracket_trouble(text) > BRACKET_TROUBLE_MAX:
+        for name in _LINK_PATTERNS:
+            converter.inlinePatterns.deregister(name, strict=False)
+    return converter.convert(text)
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Raw HTML in the input is escaped, never trusted."""
     if not text:
         return ""
     try:
-        html = md.markdown(text, extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+        html = _to_html(text)
     except RecursionError:
         # Lists or quotes nested hundreds deep exhaust the parser's stack: show the text as written
         # rather than refuse it with a server error.

@@ -3,6 +3,7 @@ shape (the HTML error page, or the API's {"error": {...}}), and the access log r
 the client really got."""
 
 import json
+import time
 
 import pytest
 from django.http import HttpResponse
@@ -230,3 +231,24 @@ def test_a_login_longer_than_any_account_is_refused_before_any_lookup(db):
     response = Client().post(reverse("account_login"), {"login": "x" * 60_000, "password": "x"})
     assert response.status_code == 200
     assert "Ensure this value has at most 254 characters (it has 60000)." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["[" * 10_000, "[" * 3000 + "](" * 3000, "[a](" * 2500, "[a][" * 2500, "![" * 5000, "[" * 2000 + "]" * 2000],
+)
+def test_markdown_with_thousands_of_open_brackets_renders_in_a_moment(hostile):
+    """Python-Markdown scans for a link's end from every "[": ten thousand of them in one note held a
+    worker for 81 seconds. Past BRACKET_TROUBLE_MAX, the text is rendered without link syntax."""
+    started = time.perf_counter()
+    html = render_markdown(hostile)
+    assert time.perf_counter() - started < 1
+    assert html.startswith("<p>")
+    assert "<a " not in html
+
+
+def test_ordinary_links_and_brackets_still_render():
+    text = "See [the docs](https://example.com/a_(b)) (really) and [ ] a box." + " [x](https://x.example/)" * 30
+    html = render_markdown(text)
+    assert html.count('<a href="https://x.example/"') == 30
+    assert '<a href="https://example.com/a_(b)"' in html
