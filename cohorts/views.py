@@ -105,6 +105,8 @@ def cohort_create(request):
 def _join_context(invite: Invite, user) -> dict:
     cohort = invite.cohort
     return {
+        # A withdrawn, expired or answered invitation says which cohort it was for, nothing more.
+        "usable": invite.is_usable and not cohort.is_archived,
         "invite": invite,
         "cohort": cohort,
         "mentors": selectors.mentors_of(cohort),

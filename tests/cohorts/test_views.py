@@ -53,6 +53,9 @@ def test_join_page_explains_expired_revoked_and_archived(client, cohort, cohort_
     response = client.get(revoked.get_absolute_url())
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
+    # An old link names the cohort, nothing more: not its mentors, description or size.
+    assert "Ada Owner" not in response.content.decode()
+    assert "Thursdays" not in response.content.decode()
     open_link = services.invite_link_create(cohort=cohort, by=cohort_owner)
     services.cohort_archive(cohort=cohort)
     response = client.get(open_link.get_absolute_url())
