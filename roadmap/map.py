@@ -390,7 +390,8 @@ def _layout_tall(drawing, phases, counts, progress, here_id, expected_phase_id):
     y = pad
     for index, phase in enumerate(phases, start=1):
         h = HEADER_HEIGHT + len(phase.step_list) * (NODE_HEIGHT + NODE_GAP) + 4
-        band = _phase(phase, index, pad, y, width - 2 * pad, h, expected_phase_id)
+        # The titles start right of the line that runs down through the phases.
+        band = _phase(phase, index, pad, y, width - 2 * pad, h, expected_phase_id, text_x=pad + 8 + 48)
         drawing.phases.append(band)
         for row, step in enumerate(phase.step_list):
             node_y = y + HEADER_HEIGHT + row * (NODE_HEIGHT + NODE_GAP)
@@ -410,7 +411,8 @@ def _layout_tall(drawing, phases, counts, progress, here_id, expected_phase_id):
     drawing.width, drawing.height = width, y - 10 + pad
 
 
-def _phase(phase, index, x, y, w, h, expected_phase_id) -> MapPhase:
+def _phase(phase, index, x, y, w, h, expected_phase_id, *, text_x=None) -> MapPhase:
+    text_x = x + 14 if text_x is None else text_x
     return MapPhase(
         phase=phase,
         index=(index - 1) % 4 + 1,
@@ -418,8 +420,8 @@ def _phase(phase, index, x, y, w, h, expected_phase_id) -> MapPhase:
         y=y,
         w=w,
         h=h,
-        title=Text(x + 14, y + 25, phase.title),
-        months=Text(x + 14, y + 44, phase.months_label),
+        title=Text(text_x, y + 25, phase.title),
+        months=Text(text_x, y + 44, phase.months_label),
         now=phase.pk == expected_phase_id,
     )
 
