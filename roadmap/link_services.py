@@ -111,7 +111,8 @@ def link_results_record(*, resources: list[Resource], results: dict[str, LinkRes
     # Read again, locked: a run takes minutes, and the rows may have changed meanwhile (an editor's
     # edit, the editors told). Each is matched to the result for the address it had when checked.
     checked = {r.pk: r.url for r in resources if r.url in results}
-    resources = list(Resource.objects.select_for_update().filter(pk__in=checked).select_related("step"))
+    rows = Resource.objects.select_for_update(of=("self",)).filter(pk__in=checked).select_related("step")
+    resources = list(rows)
     for resource in resources:
         result = results[checked[resource.pk]]
         before_state, before_shown = resource.current_link_state, _shown(resource)

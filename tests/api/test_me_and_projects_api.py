@@ -35,12 +35,13 @@ def test_username_and_email_are_not_changed_by_the_api(owner_client, owner):
 
 
 def test_reminder_preferences(owner_client, owner):
-    assert owner_client.get("/api/v1/me/reminders/").json() == {"reminders_opt_in": True}
-    assert owner_client.put("/api/v1/me/reminders/", {"reminders_opt_in": False}, format="json").json() == {
-        "reminders_opt_in": False
+    # Opt-in: off until the learner asks for it.
+    assert owner_client.get("/api/v1/me/reminders/").json() == {"reminders_opt_in": False}
+    assert owner_client.put("/api/v1/me/reminders/", {"reminders_opt_in": True}, format="json").json() == {
+        "reminders_opt_in": True
     }
     owner.refresh_from_db()
-    assert owner.reminders_opt_in is False
+    assert owner.reminders_opt_in is True
     assert owner_client.put("/api/v1/me/reminders/", {}, format="json").status_code == 400
 
 

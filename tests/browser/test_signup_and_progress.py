@@ -28,7 +28,8 @@ def _sign_up_verify_and_log_in(page, base, username):
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
-    assert page.get_by_label(re.compile("Send me one email a month")).is_checked()
+    # The monthly email is opt-in: unticked until the learner asks for it.
+    assert not page.get_by_label(re.compile("Send me one email a month")).is_checked()
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("**/accounts/confirm-email/")
     assert "Check your email" in page.content()
