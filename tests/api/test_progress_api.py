@@ -109,6 +109,7 @@ def test_summary_matches_the_dashboard_selectors(owner_client, owner, roadmap, p
         "done": progress.overall.done,
         "total": progress.overall.total,
         "percent": progress.overall.percent,
+        "skipped": progress.overall.skipped,
     }
     assert body["overall"]["done"] == 1
     assert [t["id"] for t in body["next_topics"]] == [t.pk for t in selectors.next_topics(owner, roadmap)]
