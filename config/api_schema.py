@@ -115,24 +115,26 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 # In JSON Schema source text; both Python's re and ECMA regexes read \u0000.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
 
 
 def forbid_nul_characters(result, generator, request, public):
-    """Postprocessing hook: request strings may not hold NUL characters. DRF refuses them (PostgreSQL
-    cannot store them); the schema says so wherever a string has no pattern, format or enum."""
+    """Postprocessing hook: request strings may not hold NUL characters (DRF refuses them: PostgreSQL
+    cannot store them), and query parameters no control character at all (config.middleware refuses
+    them before any view); the schema says so wherever a string has no pattern, format or enum."""
 
-    def visit(schema):
+    def visit(schema, pattern=NO_NUL_PATTERN):
         if not isinstance(schema, dict):
             return
         if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
-            schema["pattern"] = NO_NUL_PATTERN
+            schema["pattern"] = pattern
         for child in schema.get("properties", {}).values():
-            visit(child)
-        visit(schema.get("items"))
-        visit(schema.get("additionalProperties"))
+            visit(child, pattern)
+        visit(schema.get("items"), pattern)
+        visit(schema.get("additionalProperties"), pattern)
         for key in ("allOf", "anyOf", "oneOf"):
             for child in schema.get(key, []):
-                visit(child)
+                visit(child, pattern)
 
     for name, schema in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request"):
@@ -140,6 +142,8 @@ def forbid_nul_characters(result, generator, request, public):
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") in ("query", "path"):
+                if parameter.get("in") == "query":
+                    visit(parameter.get("schema"), NO_CONTROL_PATTERN)
+                elif parameter.get("in") == "path":
                     visit(parameter.get("schema"))
     return result

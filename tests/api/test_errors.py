@@ -150,3 +150,12 @@ def test_project_slug_pattern_in_the_schema_is_the_servers_rule(owner_client, ro
     else:
         error = _shape(response, 400, "invalid")
         assert error["fields"] == {"slug": ["Use lowercase letters, digits and single hyphens between them."]}
+
+
+def test_query_parameters_in_the_schema_refuse_control_characters_as_the_server_does(anon_client, roadmap):
+    operation = _schema()["paths"]["/api/v1/roadmaps/{slug}/tools/"]["get"]
+    category = next(p for p in operation["parameters"] if p["name"] == "category")
+    assert category["schema"]["pattern"] == "^[^\\u0000-\\u001f\\u007f]*$"
+    assert not re.search(category["schema"]["pattern"], "Z\x02^")
+    error = _shape(anon_client.get("/api/v1/roadmaps/ai-engineer/tools/?category=Z%02%5E"), 400, "invalid")
+    assert error["fields"] == {"category": ["The query parameter “category” holds a control character."]}
