@@ -13,11 +13,13 @@ the pages recorded at it stale, never fresh: losing a key costs a render, never 
 cache down, lookups miss and pages render from the database (django-redis IGNORE_EXCEPTIONS).
 """
 
+import contextlib
 import functools
 import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -68,17 +70,42 @@ def bump(*scopes: str) -> None:
         transaction.on_commit(write)
 
 
+# The version tokens added while this page or value was being made, by itself or by what it read
+# through cached_value (see _versions_to_record).
+_added_while_making: ContextVar[dict | None] = ContextVar("added_while_making", default=None)
+
+
+@contextlib.contextmanager
+def _making():
+    """Record the version tokens added while something is made; nested uses share one record."""
+    if _added_while_making.get() is not None:
+        yield
+        return
+    reset = _added_while_making.set({})
+    try:
+        yield
+    finally:
+        _added_while_making.reset(reset)
+
+
 def _versions_to_record(version_keys: list[str], found: dict) -> list[str] | None:
     """The versions to record for something made after `found` was read: the tokens read, with a
-    new one for each missing key. None if one of those could not be added (a bump happened since the
-    read, or the cache is down): what was made may be stale, so it must not be kept."""
+    new one for each missing key. None if a missing key was set meanwhile by anything but this
+    making (a bump: what was made may be stale, so it must not be kept)."""
+    added = _added_while_making.get()
     versions = []
     for key in version_keys:
         token = found.get(key)
         if token is None:
             token = _new_token()
-            if not cache.add(key, token, VERSION_TIMEOUT):
-                return None
+            if cache.add(key, token, VERSION_TIMEOUT):
+                if added is not None:
+                    added[key] = token
+            else:
+                # Added by a cached_value read while making this (the same token): no bump since.
+                token = cache.get(key)
+                if added is None or token is None or added.get(key) != token:
+                    return None
         versions.append(token)
     return versions
 
@@ -92,8 +119,9 @@ def cached_value(scopes: Iterable[str], key: str, compute: Callable[[], object],
     entry = found.get(key)
     if entry is not None and entry["versions"] == [found.get(k) for k in version_keys]:
         return entry["value"]
-    value = compute()
-    versions = _versions_to_record(version_keys, found)
+    with _making():
+        value = compute()
+        versions = _versions_to_record(version_keys, found)
     if versions is not None:
         cache.set(key, {"versions": versions, "value": value}, timeout or settings.PAGE_CACHE_SECONDS)
     return value
@@ -177,18 +205,19 @@ def cache_anonymous_page(
             if entry is not None and entry["versions"] == [found.get(k) for k in version_keys]:
                 return _serve(request, entry)
 
-            response = view(request, *args, **kwargs)
-            if not _cacheable(request, response):
-                return response
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
+            with _making():
+                response = view(request, *args, **kwargs)
+                if not _cacheable(request, response):
+                    return response
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                versions = _versions_to_record(version_keys, found)
             entry = {
                 "content": response.content,
                 "headers": {name: value for name, value in response.items() if name.lower() not in _OWN_HEADERS},
                 "etag": f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"',
                 "last_modified": int(time.time()),
             }
-            versions = _versions_to_record(version_keys, found)
             if versions is not None:
                 cache.set(key, {**entry, "versions": versions}, settings.PAGE_CACHE_SECONDS)
             response["ETag"] = entry["etag"]
