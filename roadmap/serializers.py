@@ -141,11 +141,13 @@ class ChangedFieldSerializer(serializers.Serializer):
 
 class ChangeSerializer(serializers.ModelSerializer):
     fields = ChangedFieldSerializer(many=True, read_only=True)
+    # As the public changelog and feed name them: a display name, never a username.
+    author = serializers.CharField(source="public_author", read_only=True)
     html_url = serializers.SerializerMethodField()
 
     class Meta:
         model = RoadmapChange
-        fields = ["id", "created_at", "action", "object_type", "object_repr", "fields", "actor_name", "html_url"]
+        fields = ["id", "created_at", "action", "object_type", "object_repr", "fields", "author", "html_url"]
 
     def get_html_url(self, change) -> str | None:
         return f"{settings.SITE_URL}{change.url}" if change.url else None

@@ -72,11 +72,16 @@ def test_project_ideas_filter_by_tier_and_step(anon_client, roadmap):
     assert anon_client.get(f"{R}/project-ideas/?tier=expert").status_code == 400
 
 
-def test_changes_newest_first_with_filters(anon_client, roadmap):
+def test_changes_newest_first_with_filters(anon_client, roadmap, staff):
     before = timezone.now()
-    release = services.release_publish(roadmap=roadmap, version="9.0", notes="Big *update*")
+    staff.display_name = "Dana Editor"
+    staff.save()
+    release = services.release_publish(roadmap=roadmap, version="9.0", notes="Big *update*", actor=staff)
     body = anon_client.get(f"{R}/changes/").json()
     assert body["results"][0]["action"] == "released"
+    # Editors are named as on the public changelog: by display name, never by username.
+    assert body["results"][0]["author"] == "Dana Editor"
+    assert "staffer" not in str(body)
     assert body["results"][0]["fields"] == [{"field": "version", "old": "2.0", "new": "9.0"}]
     since = anon_client.get(f"{R}/changes/", {"since": before.isoformat()}).json()
     assert [c["action"] for c in since["results"]] == ["released"]
