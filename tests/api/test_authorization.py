@@ -1,9 +1,12 @@
 """Who may do what: anonymous, the owner, another learner and staff, for every operation of the
 schema. /me/ operations act on the caller's own data only; nobody reaches another's private rows."""
 
+from datetime import date
+
 import pytest
 from rest_framework.test import APIClient
 
+from cohorts import services as cohort_services
 from portfolio.models import Project
 from roadmap import services as roadmap_services
 from roadmap.models import TopicProgress
@@ -73,6 +76,24 @@ OPERATIONS = [
     ("GET", "/api/v1/me/checks/", "/api/v1/me/checks/", None, MINE),
     ("GET", "/api/v1/me/reviews/", "/api/v1/me/reviews/", None, MINE),
     ("POST", "/api/v1/me/reviews/{topic_id}/", "/api/v1/me/reviews/{topic}/", {"remembered": True}, OWNERS),
+    # Cohorts: reached only through one's own membership (tests/cohorts/test_authorization.py walks
+    # every role of a cohort). The owner owns "club"; an owner cannot leave it (409).
+    ("GET", "/api/v1/cohorts/", "/api/v1/cohorts/", None, MINE),
+    ("GET", "/api/v1/cohorts/{slug}/", "/api/v1/cohorts/club/", None, OWNERS),
+    (
+        "DELETE",
+        "/api/v1/cohorts/{slug}/membership/",
+        "/api/v1/cohorts/club/membership/",
+        None,
+        {**OWNERS, "owner": 409},
+    ),
+    (
+        "POST",
+        "/api/v1/cohorts/join/",
+        "/api/v1/cohorts/join/",
+        {"token": "no-such-token", "consent": True},
+        {"anonymous": 401, "owner": 404, "outsider": 404, "staff": 404},
+    ),
 ]
 
 
@@ -86,6 +107,7 @@ def world(db, owner, outsider, staff):
     topic = roadmap.steps.get(slug="python").topics.order_by("order").first()
     roadmap_services.mark_topic(user=owner, topic=topic, status="done")
     roadmap_services.topic_note_set(user=owner, topic=topic, note="Owner's private note")
+    cohort_services.cohort_create(owner=owner, name="Club", roadmap=roadmap, start_date=date(2026, 1, 1))
     return {"topic": topic, "users": {"owner": owner, "outsider": outsider, "staff": staff}}
 
 
