@@ -142,6 +142,14 @@ def test_the_sign_in_form_refuses_nul_before_any_lookup(db):
     _error_page(response, "The field “login” holds a control character")
 
 
+def test_a_form_body_over_the_limit_is_a_400_page_and_logged_as_one(signed_in, settings, caplog):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = signed_in.post(reverse("api_tokens"), {"name": "x" * 20_000})
+    assert response.status_code == 400
+    assert "<h1>Bad request</h1>" in response.content.decode()
+    assert _access_log(caplog) == [(reverse("api_tokens"), 400)]
+
+
 def test_tabs_and_line_breaks_are_text(signed_in, user):
     response = signed_in.post(reverse("api_tokens"), {"name": "my\tlaptop"})
     assert response.status_code == 200
