@@ -14,7 +14,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from cohorts import selectors, services
+from cohorts import invitations, selectors, services
 from cohorts.board import cohort_board
 from cohorts.models import Invite, Membership
 from cohorts.serializers import (
@@ -159,12 +159,12 @@ class CohortJoin(generics.GenericAPIView):
         if Membership.objects.filter(cohort=invite.cohort, user=request.user).exists():
             raise Conflict("You are already in this cohort.")
         try:
-            services.invite_check(invite=invite, user=request.user)
+            invitations.invite_check(invite=invite, user=request.user)
         except DjangoValidationError as error:
             if invite.kind == Invite.Kind.EMAIL and invite.is_usable and not invite.cohort.is_archived:
                 raise PermissionDenied(" ".join(error.messages)) from error
             raise Conflict(" ".join(error.messages)) from error
-        membership = services.cohort_join(
+        membership = invitations.cohort_join(
             invite=invite,
             user=request.user,
             consent=write.validated_data["consent"],

@@ -6,8 +6,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from cohorts.invitations import INVITE_DAYS_DEFAULT, INVITE_DAYS_MAX
 from cohorts.models import DESCRIPTION_MAX, NAME_MAX, NUDGE_MAX
-from cohorts.services import INVITE_DAYS_DEFAULT, INVITE_DAYS_MAX
 from roadmap.models import Roadmap
 
 # A cohort's start date: a year back at most (a cohort already running) and two years ahead.

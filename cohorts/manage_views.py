@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cohorts import selectors, services
+from cohorts import invitations, selectors, services
 from cohorts.forms import CohortForm, ConfirmNameForm, InviteEmailForm, InviteLinkForm
 from cohorts.models import Invite, Membership
 from config.views import error_page
@@ -40,7 +40,7 @@ def _manage_context(membership, **extra) -> dict:
         "email_invites": [i for i in invites if i.kind == Invite.Kind.EMAIL],
         "link_form": InviteLinkForm(),
         "email_form": InviteEmailForm(),
-        "max_sends": services.INVITE_MAX_SENDS,
+        "max_sends": invitations.INVITE_MAX_SENDS,
         "nudges": selectors.recent_nudges(cohort),
         **extra,
     }
@@ -97,7 +97,9 @@ def invite_link(request, slug):
     if not form.is_valid():
         return error_page(request, 400, "No link made", "Choose how long the link stays valid.")
     try:
-        invite = services.invite_link_create(cohort=membership.cohort, by=request.user, days=form.cleaned_data["days"])
+        invite = invitations.invite_link_create(
+            cohort=membership.cohort, by=request.user, days=form.cleaned_data["days"]
+        )
     except ValidationError as error:
         return error_page(request, 400, "No link made", " ".join(error.messages))
     messages.success(request, f"New join link, valid until {invite.expires_at:%-d %B %Y}. Copy it from the list.")
@@ -114,7 +116,7 @@ def invite_email(request, slug):
     form = InviteEmailForm(request.POST)
     if form.is_valid():
         try:
-            invite, created = services.invite_email_create(
+            invite, created = invitations.invite_email_create(
                 cohort=membership.cohort,
                 by=request.user,
                 email=form.cleaned_data["email"],
@@ -141,7 +143,7 @@ def invite_revoke(request, slug, invite_id):
     membership, denied = _managed(request, slug)
     if denied:
         return denied
-    invite = services.invite_revoke(invite=_invite_of(membership, invite_id))
+    invite = invitations.invite_revoke(invite=_invite_of(membership, invite_id))
     messages.success(
         request, f"The {'invitation to ' + invite.email if invite.email else 'join link'} no longer works."
     )
@@ -157,7 +159,7 @@ def invite_resend(request, slug, invite_id):
         return denied
     invite = _invite_of(membership, invite_id)
     try:
-        services.invite_email_resend(invite=invite)
+        invitations.invite_email_resend(invite=invite)
     except services.RateLimited as error:
         return error_page(request, 429, "Not sent again", " ".join(error.messages))
     except ValidationError as error:

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cohorts import emails, selectors, services
+from cohorts import emails, invitations, selectors, services
 from cohorts.board import cohort_board
 from cohorts.forms import CohortForm, JoinForm, NudgeForm
 from cohorts.models import Invite, Membership
@@ -139,7 +139,7 @@ def join(request, token):
         messages.info(request, f"You are already in '{invite.cohort.name}'.")
         return redirect(invite.cohort)
     try:
-        services.invite_check(invite=invite, user=request.user)
+        invitations.invite_check(invite=invite, user=request.user)
     except ValidationError as error:
         context["problem"] = " ".join(error.messages)
         return render(request, "cohorts/join.html", context, status=410 if not invite.is_usable else 403)
@@ -147,7 +147,7 @@ def join(request, token):
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cohort_join(
+            invitations.cohort_join(
                 invite=invite,
                 user=request.user,
                 consent=form.cleaned_data["consent"],
@@ -169,7 +169,7 @@ def join(request, token):
 def decline(request, token):
     invite = selectors.invite_get(token)
     try:
-        services.invite_decline(invite=invite, user=request.user)
+        invitations.invite_decline(invite=invite, user=request.user)
     except ValidationError as error:
         return error_page(request, 400, "Cannot decline", " ".join(error.messages))
     request.session.pop(PENDING_INVITE_SESSION_KEY, None)

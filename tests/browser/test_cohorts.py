@@ -216,7 +216,7 @@ def test_cohort_pages_have_no_wcag_21_aa_violations(
 ):
     """axe-core (WCAG 2.1 A/AA) on each cohort page, as its owner, as a member and signed out; and no
     Content-Security-Policy violation on any of them."""
-    from cohorts import services
+    from cohorts import invitations, services
     from roadmap.services import mark_topic
     from tests.cohorts.conftest import join
 
@@ -233,8 +233,8 @@ def test_cohort_pages_have_no_wcag_21_aa_violations(
     join(cohort, bea, by=ada)
     for topic in Topic.objects.filter(step__roadmap=roadmap).order_by("step__number", "order")[:3]:
         mark_topic(user=bea, topic=topic, status="done")
-    link = services.invite_link_create(cohort=cohort, by=ada)
-    services.invite_email_create(cohort=cohort, by=ada, email="cat@example.com")
+    link = invitations.invite_link_create(cohort=cohort, by=ada)
+    invitations.invite_email_create(cohort=cohort, by=ada, email="cat@example.com")
     slug = cohort.slug
     pages = {
         ada: [

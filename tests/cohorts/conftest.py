@@ -7,7 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from cohorts import services
+from cohorts import invitations, services
 from cohorts.models import Membership
 from tests.factories import UserFactory, build_roadmap
 
@@ -21,8 +21,8 @@ def verified_user(username: str, **kwargs):
 
 def join(cohort, user, *, role=Membership.Role.MEMBER, by=None):
     """`user` joins `cohort` through a join link, with consent; then gets `role`."""
-    invite = services.invite_link_create(cohort=cohort, by=by)
-    membership = services.cohort_join(invite=invite, user=user, consent=True)
+    invite = invitations.invite_link_create(cohort=cohort, by=by)
+    membership = invitations.cohort_join(invite=invite, user=user, consent=True)
     if role != Membership.Role.MEMBER:
         membership = services.membership_set_role(membership=membership, role=role)
     return membership
@@ -75,7 +75,7 @@ def people(cohort, cohort_owner):
     join(cohort, member, by=cohort_owner)
     gone = join(cohort, ex_member, by=cohort_owner)
     services.membership_leave(membership=gone)
-    services.invite_email_create(cohort=cohort, by=cohort_owner, email=pending.email)
+    invitations.invite_email_create(cohort=cohort, by=cohort_owner, email=pending.email)
     return {
         "owner": cohort_owner,
         "mentor": mentor,

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cohorts import services
+from cohorts import invitations
 from cohorts.models import Invite, Membership
 from tests.cohorts.conftest import join, verified_user
 
@@ -24,7 +24,7 @@ def _error(response):
 
 @pytest.fixture
 def link(cohort, cohort_owner):
-    return services.invite_link_create(cohort=cohort, by=cohort_owner)
+    return invitations.invite_link_create(cohort=cohort, by=cohort_owner)
 
 
 def test_join_with_consent(cohort, link):
@@ -83,7 +83,7 @@ def test_join_conflicts(cohort, cohort_owner, link):
 
 
 def test_an_email_invitation_for_someone_else_is_forbidden(cohort, cohort_owner):
-    invite, _ = services.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
+    invite, _ = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
     response = _api(verified_user("mallory")).post("/api/v1/cohorts/join/", {"token": invite.token, "consent": True})
     assert response.status_code == 403
     assert "another email address" in _error(response)["message"]

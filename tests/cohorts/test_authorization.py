@@ -6,7 +6,7 @@ drafts; a member who leaves is gone from every view on the next request; nothing
 import pytest
 from rest_framework.test import APIClient
 
-from cohorts import services
+from cohorts import invitations, services
 from cohorts.models import Membership
 from portfolio.models import Project
 from roadmap.models import Topic, TopicProgress
@@ -181,8 +181,8 @@ def test_mentors_see_what_was_consented_and_nothing_else(client, cohort, people,
 
 def test_members_see_each_others_overall_progress_only(client, cohort, people, shared_data):
     other_member = people["other"]
-    services.cohort_join(
-        invite=services.invite_link_create(cohort=cohort, by=people["owner"]), user=other_member, consent=True
+    invitations.cohort_join(
+        invite=invitations.invite_link_create(cohort=cohort, by=people["owner"]), user=other_member, consent=True
     )
     client.force_login(other_member)
     board = client.get(f"/cohorts/{cohort.slug}/").content.decode()
@@ -201,8 +201,8 @@ def test_when_members_do_not_see_each_other_they_see_their_place(client, cohort,
         cohort=cohort, name=cohort.name, description="", start_date=cohort.start_date, members_see_each_other=False
     )
     client.force_login(people["other"])
-    services.cohort_join(
-        invite=services.invite_link_create(cohort=cohort, by=people["owner"]), user=people["other"], consent=True
+    invitations.cohort_join(
+        invite=invitations.invite_link_create(cohort=cohort, by=people["owner"]), user=people["other"], consent=True
     )
     board = client.get(f"/cohorts/{cohort.slug}/").content.decode()
     assert "Mel Member" not in board
@@ -249,7 +249,7 @@ def test_opt_out_link_is_the_only_credential_and_cannot_be_forged(client, cohort
 
 
 def test_a_learner_who_signed_up_elsewhere_is_led_back_to_the_invitation(client, cohort, cohort_owner):
-    link = services.invite_link_create(cohort=cohort, by=cohort_owner)
+    link = invitations.invite_link_create(cohort=cohort, by=cohort_owner)
     client.get(link.get_absolute_url())  # signed out: the join page remembers the invitation
     from tests.cohorts.conftest import verified_user
 
@@ -258,7 +258,7 @@ def test_a_learner_who_signed_up_elsewhere_is_led_back_to_the_invitation(client,
     page = client.get("/cohorts/").content.decode()
     assert "You were joining “Spring study group”" in page
     assert link.get_absolute_url() in page
-    services.invite_revoke(invite=link)
+    invitations.invite_revoke(invite=link)
     assert "You were joining" not in client.get("/cohorts/").content.decode()
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from cohorts import services, tasks
+from cohorts import invitations, services, tasks
 from cohorts.models import Membership, MentorDigest, Nudge
 from roadmap.models import Topic, TopicProgress
 from tests.cohorts.conftest import join, verified_user
@@ -25,7 +25,7 @@ def test_an_invitation_email_arrives_with_its_join_link(
     cohort, cohort_owner, smtp_settings, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        invite, _ = services.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
+        invite, _ = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
     assert smtp_settings.wait_for(1, timeout=10)
     [message] = smtp_settings.messages
     assert message["To"] == "cat@example.com"
@@ -43,7 +43,7 @@ def test_a_refused_invitation_is_retried_then_shown_to_the_owner(
     # the row is out of attempts; the owner sees why on the management page.
     smtp_settings.refuse("451 4.3.0 Try again later")
     with django_capture_on_commit_callbacks(execute=True):
-        invite, _ = services.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
+        invite, _ = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
     row = invite.emails.get()
     assert (row.status, row.attempts) == ("failed", tasks.MAX_RETRIES + 1)
     assert "451 4.3.0 Try again later" in row.error

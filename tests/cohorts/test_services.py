@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.selectors import user_export
 from accounts.services import account_delete
-from cohorts import services
+from cohorts import invitations, services
 from cohorts.models import Cohort, Invite, InviteEmail, Membership, Nudge
 from tests.cohorts.conftest import join, verified_user
 
@@ -47,36 +47,36 @@ def test_description_is_rendered_and_sanitised(cohort, cohort_owner):
 
 def test_joining_needs_consent(cohort, cohort_owner):
     learner = verified_user("bea")
-    invite = services.invite_link_create(cohort=cohort, by=cohort_owner)
+    invite = invitations.invite_link_create(cohort=cohort, by=cohort_owner)
     with pytest.raises(ValidationError) as error:
-        services.cohort_join(invite=invite, user=learner, consent=False)
+        invitations.cohort_join(invite=invite, user=learner, consent=False)
     assert "consent" in error.value.message_dict
     assert not Membership.objects.filter(user=learner).exists()
 
 
 def test_a_link_is_reusable_until_it_expires_or_is_revoked(cohort, cohort_owner):
-    invite = services.invite_link_create(cohort=cohort, by=cohort_owner, days=7)
+    invite = invitations.invite_link_create(cohort=cohort, by=cohort_owner, days=7)
     assert invite.expires_at - timezone.now() > timedelta(days=6, hours=23)
     for name in ("bea", "cal"):
-        services.cohort_join(invite=invite, user=verified_user(name), consent=True)
+        invitations.cohort_join(invite=invite, user=verified_user(name), consent=True)
     invite.refresh_from_db()
     assert invite.uses == 2
     assert invite.status == Invite.Status.PENDING
 
-    services.invite_revoke(invite=invite)
+    invitations.invite_revoke(invite=invite)
     with pytest.raises(ValidationError, match="withdrawn"):
-        services.cohort_join(invite=invite, user=verified_user("dan"), consent=True)
+        invitations.cohort_join(invite=invite, user=verified_user("dan"), consent=True)
 
-    expired = services.invite_link_create(cohort=cohort, by=cohort_owner, days=1)
+    expired = invitations.invite_link_create(cohort=cohort, by=cohort_owner, days=1)
     Invite.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(ValidationError, match="expired"):
-        services.cohort_join(invite=expired, user=verified_user("eve"), consent=True)
+        invitations.cohort_join(invite=expired, user=verified_user("eve"), consent=True)
 
 
 def test_link_validity_is_bounded(cohort, cohort_owner):
     for days in (0, 91, "7"):
         with pytest.raises(ValidationError):
-            services.invite_link_create(cohort=cohort, by=cohort_owner, days=days)
+            invitations.invite_link_create(cohort=cohort, by=cohort_owner, days=days)
 
 
 def test_joining_twice_is_refused(cohort, cohort_owner):
@@ -89,9 +89,9 @@ def test_joining_twice_is_refused(cohort, cohort_owner):
 def test_joining_can_align_the_plan_start_or_keep_it(cohort, cohort_owner):
     keeper = verified_user("keeper")
     aligner = verified_user("aligner")
-    invite = services.invite_link_create(cohort=cohort, by=cohort_owner)
-    services.cohort_join(invite=invite, user=keeper, consent=True, align_plan=False)
-    services.cohort_join(invite=invite, user=aligner, consent=True, align_plan=True)
+    invite = invitations.invite_link_create(cohort=cohort, by=cohort_owner)
+    invitations.cohort_join(invite=invite, user=keeper, consent=True, align_plan=False)
+    invitations.cohort_join(invite=invite, user=aligner, consent=True, align_plan=True)
     keeper.refresh_from_db()
     aligner.refresh_from_db()
     assert keeper.plan_start_date is None
@@ -99,28 +99,28 @@ def test_joining_can_align_the_plan_start_or_keep_it(cohort, cohort_owner):
 
 
 def test_an_email_invitation_is_for_whoever_verified_that_address(cohort, cohort_owner):
-    invite, created = services.invite_email_create(cohort=cohort, by=cohort_owner, email="Cat@Example.COM")
+    invite, created = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="Cat@Example.COM")
     assert created
     assert invite.email == "Cat@example.com"
     someone_else = verified_user("mallory")
     with pytest.raises(ValidationError, match="sent to another email address"):
-        services.cohort_join(invite=invite, user=someone_else, consent=True)
+        invitations.cohort_join(invite=invite, user=someone_else, consent=True)
     cat = verified_user("cat", email="cat@example.com")
-    services.cohort_join(invite=invite, user=cat, consent=True)
+    invitations.cohort_join(invite=invite, user=cat, consent=True)
     invite.refresh_from_db()
     assert (invite.status, invite.uses) == (Invite.Status.ACCEPTED, 1)
     # Answered: it cannot be used again, even by its addressee.
     with pytest.raises(ValidationError, match="already accepted"):
-        services.invite_check(invite=invite, user=cat)
+        invitations.invite_check(invite=invite, user=cat)
 
 
 def test_an_unverified_address_cannot_accept(cohort, cohort_owner):
     from tests.factories import UserFactory
 
     unverified = UserFactory(username="unverified", email="unv@example.com")
-    invite, _ = services.invite_email_create(cohort=cohort, by=cohort_owner, email="unv@example.com")
+    invite, _ = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="unv@example.com")
     with pytest.raises(ValidationError, match="another email address"):
-        services.cohort_join(invite=invite, user=unverified, consent=True)
+        invitations.cohort_join(invite=invite, user=unverified, consent=True)
 
 
 def test_inviting_an_address_again_resends_within_the_limits(
@@ -130,20 +130,20 @@ def test_inviting_an_address_again_resends_within_the_limits(
         Invite.objects.filter(pk=invite.pk).update(last_sent_at=timezone.now() - timedelta(minutes=11))
 
     with django_capture_on_commit_callbacks(execute=True):
-        invite, created = services.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
+        invite, created = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="cat@example.com")
     assert created
     with pytest.raises(services.RateLimited, match="a moment ago"):
-        services.invite_email_create(cohort=cohort, by=cohort_owner, email="CAT@example.com")
+        invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="CAT@example.com")
     sent_a_while_ago()
     with django_capture_on_commit_callbacks(execute=True):
-        again, created = services.invite_email_create(cohort=cohort, by=cohort_owner, email="CAT@example.com")
+        again, created = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="CAT@example.com")
     assert (again.pk, again.sends, created) == (invite.pk, 2, False)
     sent_a_while_ago()
     with django_capture_on_commit_callbacks(execute=True):
-        services.invite_email_resend(invite=Invite.objects.get(pk=invite.pk))
+        invitations.invite_email_resend(invite=Invite.objects.get(pk=invite.pk))
     sent_a_while_ago()
     with pytest.raises(services.RateLimited, match="sent 3 times"):
-        services.invite_email_resend(invite=Invite.objects.get(pk=invite.pk))
+        invitations.invite_email_resend(invite=Invite.objects.get(pk=invite.pk))
     # One email per send, each delivered once (eager Celery, the locmem backend).
     assert list(InviteEmail.objects.filter(invite=invite).values_list("number", "status")) == [
         (1, "sent"),
@@ -157,17 +157,17 @@ def test_inviting_a_member_is_refused(cohort, cohort_owner):
     member = verified_user("bea")
     join(cohort, member, by=cohort_owner)
     with pytest.raises(ValidationError, match="already in the cohort"):
-        services.invite_email_create(cohort=cohort, by=cohort_owner, email="BEA@example.com")
+        invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="BEA@example.com")
 
 
 def test_declining_marks_the_invitation(cohort, cohort_owner):
     cat = verified_user("cat")
-    invite, _ = services.invite_email_create(cohort=cohort, by=cohort_owner, email=cat.email)
-    services.invite_decline(invite=invite, user=cat)
+    invite, _ = invitations.invite_email_create(cohort=cohort, by=cohort_owner, email=cat.email)
+    invitations.invite_decline(invite=invite, user=cat)
     invite.refresh_from_db()
     assert invite.status == Invite.Status.DECLINED
     with pytest.raises(ValidationError, match="already declined"):
-        services.cohort_join(invite=invite, user=cat, consent=True)
+        invitations.cohort_join(invite=invite, user=cat, consent=True)
 
 
 def test_the_owner_cannot_leave_but_others_can(cohort, cohort_owner):
@@ -192,12 +192,12 @@ def test_roles_and_transfer(cohort, cohort_owner):
 
 
 def test_archiving_revokes_invitations_and_stops_joining(cohort, cohort_owner):
-    invite = services.invite_link_create(cohort=cohort, by=cohort_owner)
+    invite = invitations.invite_link_create(cohort=cohort, by=cohort_owner)
     services.cohort_archive(cohort=cohort)
     invite.refresh_from_db()
     assert invite.revoked_at is not None
     with pytest.raises(ValidationError, match="archived"):
-        services.invite_link_create(cohort=cohort, by=cohort_owner)
+        invitations.invite_link_create(cohort=cohort, by=cohort_owner)
     services.cohort_archive(cohort=cohort, archived=False)
     assert Cohort.objects.get(pk=cohort.pk).archived_at is None
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cohorts import services
+from cohorts import invitations, services
 from cohorts.models import Cohort, Invite, Membership, Nudge
 from tests.cohorts.conftest import join, verified_user
 
@@ -44,19 +44,19 @@ def test_unknown_sort_falls_back_to_names(client, cohort, cohort_owner):
 def test_join_page_explains_expired_revoked_and_archived(client, cohort, cohort_owner):
     bea = verified_user("bea")
     client.force_login(bea)
-    expired = services.invite_link_create(cohort=cohort, by=cohort_owner)
+    expired = invitations.invite_link_create(cohort=cohort, by=cohort_owner)
     Invite.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     response = client.get(expired.get_absolute_url())
     assert response.status_code == 410
     assert "expired" in response.content.decode()
-    revoked = services.invite_revoke(invite=services.invite_link_create(cohort=cohort, by=cohort_owner))
+    revoked = invitations.invite_revoke(invite=invitations.invite_link_create(cohort=cohort, by=cohort_owner))
     response = client.get(revoked.get_absolute_url())
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
     # An old link names the cohort, nothing more: not its mentors, description or size.
     assert "Ada Owner" not in response.content.decode()
     assert "Thursdays" not in response.content.decode()
-    open_link = services.invite_link_create(cohort=cohort, by=cohort_owner)
+    open_link = invitations.invite_link_create(cohort=cohort, by=cohort_owner)
     services.cohort_archive(cohort=cohort)
     response = client.get(open_link.get_absolute_url())
     assert response.status_code == 410
@@ -127,8 +127,8 @@ def test_transfer_needs_a_choice(client, cohort, cohort_owner):
 
 
 def test_a_cohort_may_send_a_hundred_new_email_invitations_a_day(cohort, cohort_owner, monkeypatch):
-    monkeypatch.setattr(services, "EMAIL_INVITES_PER_DAY", 2)
+    monkeypatch.setattr(invitations, "EMAIL_INVITES_PER_DAY", 2)
     for n in range(2):
-        services.invite_email_create(cohort=cohort, by=cohort_owner, email=f"x{n}@example.com")
-    with pytest.raises(services.RateLimited, match="2 new email invitations a day"):
-        services.invite_email_create(cohort=cohort, by=cohort_owner, email="x3@example.com")
+        invitations.invite_email_create(cohort=cohort, by=cohort_owner, email=f"x{n}@example.com")
+    with pytest.raises(invitations.RateLimited, match="2 new email invitations a day"):
+        invitations.invite_email_create(cohort=cohort, by=cohort_owner, email="x3@example.com")
