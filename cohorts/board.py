@@ -32,6 +32,9 @@ from roadmap.plan import PlanStatus, plan_phases, plan_status, topic_hours
 
 Role = Membership.Role
 Counts = roadmap_selectors.Counts
+# Part of the cache key: change it when MemberFigures or the cached dict changes shape, so that a
+# deploy never reads entries written by the release before.
+FIGURES_VERSION = 1
 
 
 def cohort_scope(cohort_id: int) -> str:
@@ -236,7 +239,7 @@ def _cache_key(cohort: Cohort, members: list[Membership], today: date | None) ->
     ids = ",".join(str(m.user_id) for m in sorted(members, key=lambda m: m.user_id))
     digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
     moment = today.isoformat() if today else timezone.now().strftime("%Y-%m-%dT%H")
-    return f"cohort-board:{cohort.pk}:{digest}:{moment}"
+    return f"cohort-board:v{FIGURES_VERSION}:{cohort.pk}:{digest}:{moment}"
 
 
 def cohort_board(cohort: Cohort, *, sort: str = "name", today: date | None = None, only_user=None) -> Board:
