@@ -10,7 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from config.client_ip import client_ip
+from config.client_ip import client_network
 
 # --- the one error shape ----------------------------------------------------------------------
 
@@ -280,13 +280,14 @@ class StrictModelSerializer(StrictTypesMixin, serializers.ModelSerializer):
 class _SettingsRate:
     """DRF reads a throttle's rate once, at import; these read it per request so that the rates
     in settings (and test overrides of them) always apply. An anonymous client is known by its
-    address as config.client_ip finds it: a forged X-Forwarded-For does not make it someone new."""
+    address as config.client_ip finds it (an IPv6 client by its /64): a forged X-Forwarded-For or a
+    new address from the same network does not make it someone new."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request):
-        return client_ip(request)
+        return client_network(request)
 
 
 class AnonThrottle(_SettingsRate, AnonRateThrottle):

@@ -12,6 +12,10 @@ import ipaddress
 
 from django.conf import settings
 
+# One IPv6 client holds a whole /64 (an address per device, new ones at will): limits count the
+# network, as allauth's do (its RATE_LIMIT_IPV6_PREFIX, 64 by default).
+IPV6_PREFIX = 64
+
 
 def _clean(value: str) -> str | None:
     """An IP address in its canonical spelling, or None. Accepts a port ("1.2.3.4:80", "[::1]:80"),
@@ -41,3 +45,11 @@ def client_ip(request) -> str:
     if len(forwarded) < count:
         return remote
     return _clean(forwarded[-count]) or remote
+
+
+def client_network(request) -> str:
+    """What a rate limit counts as one client: its IPv4 address, or its IPv6 /64 network."""
+    ip = client_ip(request)
+    if ":" in ip:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False).network_address)
+    return ip

@@ -23,7 +23,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.cache import ROADMAP_SCOPE, cache_anonymous_page, user_scope
-from config.client_ip import client_ip
+from config.client_ip import client_network
 from portfolio import selectors, services, share_image
 from portfolio.forms import FeatureFormSet, ProjectForm, ReportForm, ResultFormSet, rows_from
 from portfolio.metrics import gaps_of, success_metrics
@@ -262,7 +262,7 @@ def report(request, username, slug=None):
                 message=form.cleaned_data["message"],
                 reporter=viewer,
                 reporter_email=form.cleaned_data["email"],
-                ip=client_ip(request),
+                ip=client_network(request),
                 url=target,
             )
         except services.RateLimited:

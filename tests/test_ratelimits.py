@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from config.client_ip import client_ip
+from config.client_ip import client_ip, client_network
 from portfolio.models import Report
 from tests.factories import UserFactory
 
@@ -82,6 +82,12 @@ def test_client_ip_trusts_only_the_configured_proxies(rf, settings, count, remot
     settings.TRUSTED_PROXY_COUNT = count
     request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_an_ipv6_client_is_counted_by_its_network(rf):
+    assert client_network(rf.get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::"
+    assert client_network(rf.get("/", REMOTE_ADDR="2001:db8:1:2:bbbb::9")) == "2001:db8:1:2::"
+    assert client_network(rf.get("/", REMOTE_ADDR="203.0.113.9")) == "203.0.113.9"
 
 
 def test_one_setting_feeds_allauth_and_drf(settings):
@@ -172,6 +178,12 @@ def test_a_forged_x_forwarded_for_does_not_lift_the_anonymous_throttle(low_rates
     client = APIClient(REMOTE_ADDR="203.0.113.9")
     codes = [client.get("/api/v1/roadmaps/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(1, 6)]
     assert codes == [200, 200, 200, 429, 429]
+
+
+def test_new_addresses_from_one_ipv6_network_do_not_lift_the_anonymous_throttle(low_rates, roadmap):
+    codes = [APIClient(REMOTE_ADDR=f"2001:db8:1:2::{n:x}").get("/api/v1/roadmaps/").status_code for n in range(1, 6)]
+    assert codes == [200, 200, 200, 429, 429]
+    assert APIClient(REMOTE_ADDR="2001:db8:1:3::1").get("/api/v1/roadmaps/").status_code == 200
 
 
 def test_behind_the_proxy_the_throttle_counts_each_client(low_rates, behind_proxy, roadmap):
