@@ -58,6 +58,11 @@ def cohorts_of(user):
     )
 
 
+def hidden_owned(user):
+    """Cohorts the user owns that staff have hidden: listed for them with the reason, nothing more."""
+    return Membership.objects.filter(user=user, role=Role.OWNER, cohort__hidden=True).select_related("cohort")
+
+
 def membership_get(user, slug: str) -> Membership:
     """The user's membership of the cohort `slug` (with the cohort and its roadmap), or 404 for anyone
     who is not in it. Hidden cohorts are 404 to everyone."""

@@ -56,6 +56,7 @@ def cohort_list(request):
             "archived": [m for m in memberships if m.cohort.is_archived],
             "invites": selectors.invites_for(request.user),
             "pending": _pending_invite(request, memberships),
+            "hidden": list(selectors.hidden_owned(request.user)),
         },
     )
 

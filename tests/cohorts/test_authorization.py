@@ -136,6 +136,12 @@ def test_staff_moderate_in_the_admin_without_seeing_progress(client, cohort, peo
     assert cohort.hidden
     client.force_login(people["owner"])
     assert client.get(f"/cohorts/{cohort.slug}/").status_code == 404
+    # Its owner is told why it is gone; nobody else sees it at all.
+    owner_list = client.get("/cohorts/").content.decode().split('id="hidden-heading"')
+    assert "Spring study group" in owner_list[1]
+    assert "Reason: Hidden by the moderators." in owner_list[1]
+    assert f'href="/cohorts/{cohort.slug}/"' not in owner_list[1]
+    client.force_login(people["member"])
     assert "Spring study group" not in client.get("/cohorts/").content.decode()
 
 
