@@ -34,6 +34,7 @@ OPERATIONS = [
     ("GET", "/api/v1/roadmaps/{slug}/project-ideas/", f"{R}/project-ideas/", None, PUBLIC),
     ("GET", "/api/v1/roadmaps/{slug}/changes/", f"{R}/changes/", None, PUBLIC),
     ("GET", "/api/v1/roadmaps/{slug}/releases/", f"{R}/releases/", None, PUBLIC),
+    ("GET", "/api/v1/search/", "/api/v1/search/?q=python", None, PUBLIC),
     ("GET", "/api/v1/users/{username}/", "/api/v1/users/owner/", None, PRIVATE_PAGE),
     ("GET", "/api/v1/me/", "/api/v1/me/", None, MINE),
     ("PUT", "/api/v1/me/", "/api/v1/me/", {"headline": "Learning"}, MINE),
