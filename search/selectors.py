@@ -308,24 +308,29 @@ def _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, *, 
     windows = {}
     for learner_kind, model in LEARNERS.items():
         learner_matches, learner_rank = matching(model, query, terms, prefix=prefix, typo=typo)
-        # The ids of the window's public matches (one more than the window, to tell "200" from
-        # "200+"), then on the grouped page the best few of the window.
-        ids = list(learner_matches.filter(_visible(learner_kind)).values_list("id", flat=True)[: WINDOW + 1])
-        windows[learner_kind] = _ranked(model, ids[:WINDOW], learner_rank)
-        if ids:
-            counts[learner_kind] = len(ids)
-            if kind is None:
-                best[learner_kind] = list(windows[learner_kind].only(*FIELDS)[:per_kind])
+        # The window: ids and ranks of public matches (one more than the window, to tell "200"
+        # from "200+"), best first; then only the documents shown are read.
+        found = learner_matches.filter(_visible(learner_kind)).annotate(rank=learner_rank)
+        rows = list(found.values_list("id", "rank")[: WINDOW + 1])
+        if rows:
+            counts[learner_kind] = len(rows)
+        windows[learner_kind] = [pk for pk, _rank in sorted(rows[:WINDOW], key=lambda row: (-row[1], -row[0]))]
+    if kind is None:
+        for learner_kind, model in LEARNERS.items():
+            if windows[learner_kind]:
+                best[learner_kind] = _documents(model, windows[learner_kind][:per_kind])
     results.counts = {value: min(n, WINDOW) for value, n in counts.items()}
     results.more = {value for value, n in counts.items() if n > WINDOW}
 
     if kind is not None:
         if kind in CONTENT_KINDS:
             ordered = content.filter(kind=kind).annotate(rank=rank).order_by("-rank", "title", "id")
+            current = Paginator(ordered.only(*FIELDS), page_size).page(page)
+            docs = current.object_list
         else:
-            ordered = windows[kind]
-        current = Paginator(ordered.only(*FIELDS), page_size).page(page)
-        hits = [_hit(kind, doc, pattern) for doc in current.object_list]
+            current = Paginator(windows[kind], page_size).page(page)
+            docs = _documents(LEARNERS[kind], current.object_list)
+        hits = [_hit(kind, doc, pattern) for doc in docs]
         count = results.counts.get(kind, 0)
         results.groups = [Group(kind, Kind(kind).label, count, hits, current, kind in results.more)]
         return
@@ -335,7 +340,7 @@ def _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, *, 
             results.groups.append(Group(value, label, results.counts[value], hits, None, value in results.more))
 
 
-def _ranked(model, ids: list[int], rank):
-    """The documents of a window, best first (as a query on their ids: the planner reads them by
-    primary key instead of ranking the whole table)."""
-    return model.objects.filter(pk__in=ids).annotate(rank=rank).order_by("-rank", "-id")
+def _documents(model, ids: list[int]) -> list:
+    """The documents with these ids, in their order (one query)."""
+    by_id = {doc.pk: doc for doc in model.objects.filter(pk__in=ids).only(*FIELDS)}
+    return [by_id[pk] for pk in ids if pk in by_id]
