@@ -77,8 +77,9 @@ def test_learner_starts_fills_publishes_and_visitors_see_it(ada, live_server, pa
     page.wait_for_url("**/portfolio/secret-draft-project/edit/")
     assert Project.objects.get(slug="secret-draft-project").visibility == "draft"
 
-    # Log out; the visitor opens the public page.
-    page.get_by_role("button", name="Log out").click()
+    # Log out (in the header's Account menu); the visitor opens the public page.
+    page.locator(".header-menu-button").click()
+    page.locator(".header-menu-panel").get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
     assert not [c for c in page.context.cookies() if c["name"] == "sessionid"]
     page.goto(base + "/u/ada/")

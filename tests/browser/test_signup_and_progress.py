@@ -41,8 +41,10 @@ def _sign_up_verify_and_log_in(page, base, username):
     page.wait_for_load_state()
 
     # Log out and back in with the username, as a returning learner would.
-    if page.get_by_role("button", name="Log out").count():
-        page.get_by_role("button", name="Log out").click()
+    if page.get_by_role("button", name="Log out", include_hidden=True).count():
+        # Log out sits in the header's Account menu.
+        page.locator(".header-menu-button").click()
+        page.locator(".header-menu-panel").get_by_role("button", name="Log out").click()
         page.wait_for_load_state()
     page.goto(base + "/accounts/login/")
     page.get_by_label("Username or email").fill(username)
