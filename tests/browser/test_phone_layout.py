@@ -60,6 +60,10 @@ PAGES = [
     ("log in", lambda site: _url("account_login"), ANONYMOUS),
     ("sign up", lambda site: _url("account_signup"), ANONYMOUS),
     ("password reset", lambda site: _url("account_reset_password"), ANONYMOUS),
+    ("about", lambda site: _url("about"), BOTH),
+    ("self-check", lambda site: _url("practice:check", "ai-engineer", "python"), BOTH),
+    ("review", lambda site: _url("practice:review"), SIGNED_IN),
+    ("review calendar", lambda site: _url("practice:calendar"), SIGNED_IN),
     ("not found", "/no-such-page/", ANONYMOUS),
 ]
 
