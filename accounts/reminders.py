@@ -23,6 +23,7 @@ from accounts.reminder_changes import CHANGES_SCANNED, changes_digest, releases_
 from accounts.unsubscribe import make_token
 from portfolio.metrics import PROJECTS_NEEDED
 from portfolio.selectors import portfolio_metrics, portfolio_metrics_for
+from roadmap import hooks
 from roadmap import selectors as roadmap_selectors
 from roadmap.models import RoadmapChange, TopicProgress
 from roadmap.plan import plan_phases, plan_status, topic_hours
@@ -110,6 +111,7 @@ def site_links(roadmap) -> dict:
         links["roadmap_url"] = absolute_url(roadmap.get_absolute_url())
         links["changes_url"] = absolute_url(reverse("roadmap:changes", kwargs={"slug": roadmap.slug}))
         links["ideas_url"] = absolute_url(reverse("roadmap:projects", kwargs={"slug": roadmap.slug}))
+        links["review_url"] = absolute_url(reverse("practice:review"))
     return links
 
 
@@ -190,6 +192,7 @@ class ReminderBatch:
     topics: dict | None = None
     phases: list | None = None
     hours: dict | None = None
+    reviews_due: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
     step_urls: dict = field(default_factory=dict)
 
@@ -216,6 +219,8 @@ def reminder_batch(users, *, period: str, roadmap) -> ReminderBatch:
     batch.topics = roadmap_selectors.topics_by_id(roadmap)
     batch.phases = plan_phases(roadmap)
     batch.hours = topic_hours(roadmap)
+    # Topics due for review on each learner's own day (one query for the batch, through roadmap.hooks).
+    batch.reviews_due = hooks.reviews_due_for_users({user.pk: user.today() for user in users})
     batch.portfolio = portfolio_metrics_for(user_ids)
     since = min(batch.previous.get(u.pk) or _first_since(u, period) for u in users)
     rows = list(
@@ -276,6 +281,8 @@ def reminder_context(user, *, period: str, roadmap=None, batch: ReminderBatch | 
     )
     context["changes_count"] = changes.total + len(changes.releases)
     context["progress"] = progress.overall
+    context["reviews_due"] = batch.reviews_due.get(user.pk, 0) if shared else hooks.reviews_due(user)
+    context["review_url"] = links["review_url"]
     context["plan"] = plan_status(
         user,
         roadmap,
