@@ -39,9 +39,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the accessibility tests will be skipped"; fi
 
-## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set).
+## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set), one process per core (at most 8;
+## TEST_WORKERS=0 runs it in this process).
+TEST_WORKERS ?= auto
 test: install-dev node_modules/.package-lock.json
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 8 $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -39,6 +39,24 @@ def _port_open(url, default_port):
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_per_worker():
+    """Under pytest-xdist (`-n`), each worker process gets its own Redis database for the cache, so
+    that one worker's cache.clear() never empties another's pages and versions mid-test."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    location = settings.CACHES["default"].get("LOCATION", "")
+    if not (worker.startswith("gw") and str(location).startswith("redis")):
+        yield
+        return
+    parts = urlsplit(location)
+    database = 2 + int(worker.removeprefix("gw"))  # 0: the broker, 1: the cache outside tests
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": parts._replace(path=f"/{database}").geturl()}}
+    with override_settings(CACHES=caches):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated():
     # Not the `settings` fixture: a test's own setting overrides must be undone before the
