@@ -32,16 +32,18 @@ def dashboard(request):
     of theirs changes: every write to a learner's rows bumps their scope (accounts/portfolio/roadmap
     signals.py), so the key names no fields."""
     user = request.user
-    roadmap = selectors.default_roadmap()
-    context = {"roadmap": roadmap}
-    if roadmap is not None:
+    # The footer's summary of the site's roadmap (cached); the roadmap itself is read only to make
+    # the body.
+    summary = selectors.site_roadmap_summary()
+    context = {"site_credit": summary, "has_roadmap": summary is not None}
+    if summary is not None:
         today = user.today()
         context["body"] = cached_value(
             [ROADMAP_SCOPE, user_scope(user.username)],
-            f"dashboard:{user.pk}:{roadmap.pk}:{today.isoformat()}",
+            f"dashboard:{user.pk}:{summary['pk']}:{today.isoformat()}",
             lambda: render_to_string(
                 "accounts/_dashboard_body.html",
-                {"user": user, **account_selectors.dashboard(user, roadmap, today=today)},
+                {"user": user, **account_selectors.dashboard(user, selectors.default_roadmap(), today=today)},
             ),
         )
     return render(request, "accounts/dashboard.html", context)

@@ -38,6 +38,27 @@ def default_roadmap() -> Roadmap | None:
     return Roadmap.objects.published().filter(slug="ai-engineer").first() or Roadmap.objects.published().first()
 
 
+def _summary() -> dict | None:
+    roadmap = default_roadmap()
+    if roadmap is None:
+        return None
+    credits = (roadmap.guide or {}).get("credits") or {}
+    return {
+        "pk": roadmap.pk,
+        "title": roadmap.title,
+        "version": roadmap.version,
+        "author": credits.get("author", ""),
+        "url": roadmap.get_absolute_url(),
+    }
+
+
+def site_roadmap_summary() -> dict | None:
+    """The site's roadmap (default_roadmap) as every page's footer shows it: id, title, version,
+    author and address. Kept in the cache with the roadmap's version: a page's chrome then costs no
+    query and no read of the guide (a large JSON document)."""
+    return cached_value([ROADMAP_SCOPE], "site-roadmap", _summary)
+
+
 def phases_with_steps(roadmap: Roadmap) -> list[Phase]:
     """Phases in order, each with `.step_list`: its steps in order, annotated with `topic_count`."""
     steps = Step.objects.annotate(topic_count=Count("topics")).order_by("number", "slug")

@@ -433,7 +433,7 @@ def test_missing_pages_and_out_of_range_page_numbers_add_no_keys(client, roadmap
         assert client.get(url, {"page": str(1000 + index)}).status_code == 404
     # Nothing per missing page: at most the footer's credit, one key shared by every page, and the
     # roadmap's version it is kept at.
-    assert set(_keys(redis_cache)) <= {":1:v4:ver:roadmap", ":1:v4:value:site-credit"}
+    assert set(_keys(redis_cache)) <= {":1:v4:ver:roadmap", ":1:v4:value:site-roadmap"}
 
 
 def test_cached_value_is_computed_once_until_its_scope_is_bumped(db):
