@@ -6,15 +6,14 @@ changes nothing (see docs/content-format.md).
 """
 
 import datetime
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.db import transaction
-from django.db.models import Prefetch
 
+from roadmap.content_rules import TOPIC_HOURS_DEFAULT, ContentError, validate
 from roadmap.models import (
     Choice,
     CodeExample,
@@ -34,12 +33,6 @@ from roadmap.services import describe_field_changes, record_change
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_FILE = CONTENT_DIR / "ai-engineer.yaml"
 LOADER_NAME = "load_roadmap"
-TOPIC_HOURS_DEFAULT = Topic._meta.get_field("hours").default
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-
-
-class ContentError(ValueError):
-    """The content file is not valid; the message says where and why."""
 
 
 @dataclass
@@ -53,108 +46,6 @@ class LoadResult:
     @property
     def touched(self) -> int:
         return self.created + self.changed + self.deleted
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def _require(mapping, key, where, kind=str):
-    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
-        raise ContentError(f"{where}: '{key}' is required")
-    value = mapping[key]
-    if kind is not None and not isinstance(value, kind):
-        raise ContentError(f"{where}: '{key}' must be {getattr(kind, '__name__', kind)}")
-    return value
-
-
-def _slug(mapping, where, seen):
-    slug = _require(mapping, "slug", where)
-    if not SLUG_RE.match(slug):
-        raise ContentError(f"{where}: slug {slug!r} must be lowercase letters, digits and hyphens")
-    if slug in seen:
-        raise ContentError(f"{where}: slug {slug!r} is used twice")
-    seen.add(slug)
-    return slug
-
-
-def validate(data) -> None:
-    """Raise ContentError naming the first problem in the content, or return None."""
-    if not isinstance(data, dict):
-        raise ContentError("the file must hold a mapping at the top level")
-    _slug(data, "roadmap", set())
-    _require(data, "title", "roadmap")
-    phase_slugs, tool_slugs, step_slugs, topic_slugs, idea_slugs = set(), set(), set(), set(), set()
-    for i, phase in enumerate(data.get("phases") or [], 1):
-        where = f"phases[{i}]"
-        _slug(phase, where, phase_slugs)
-        _require(phase, "title", where)
-        start, end = _require(phase, "start_month", where, int), _require(phase, "end_month", where, int)
-        if not 1 <= start <= end <= 24:
-            raise ContentError(f"{where}: months must satisfy 1 <= start_month <= end_month <= 24")
-    for i, tool in enumerate(data.get("tools") or [], 1):
-        _slug(tool, f"tools[{i}]", tool_slugs)
-        _require(tool, "name", f"tools[{i}]")
-    for i, step in enumerate(data.get("steps") or [], 1):
-        where = f"steps[{i}]"
-        _slug(step, where, step_slugs)
-        _require(step, "title", where)
-        _require(step, "number", where, int)
-        if _require(step, "phase", where) not in phase_slugs:
-            raise ContentError(f"{where}: unknown phase {step['phase']!r}")
-        for j, topic in enumerate(step.get("topics") or [], 1):
-            _slug(topic, f"{where}.topics[{j}]", topic_slugs)
-            _require(topic, "title", f"{where}.topics[{j}]")
-            hours = topic.get("hours", TOPIC_HOURS_DEFAULT)
-            if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 200:
-                raise ContentError(f"{where}.topics[{j}]: hours must be a whole number from 1 to 200")
-        resource_slugs = set()
-        for j, resource in enumerate(step.get("resources") or [], 1):
-            rw = f"{where}.resources[{j}]"
-            _slug(resource, rw, resource_slugs)
-            _require(resource, "title", rw)
-            url = _require(resource, "url", rw)
-            if not url.startswith(("http://", "https://")):
-                raise ContentError(f"{rw}: url must start with http:// or https://")
-            kind = resource.get("kind", Resource.Kind.DOCS)
-            if kind not in Resource.Kind.values:
-                raise ContentError(f"{rw}: kind {kind!r} is not one of {', '.join(Resource.Kind.values)}")
-        for tool_slug in step.get("tools") or []:
-            if tool_slug not in tool_slugs:
-                raise ContentError(f"{where}: unknown tool {tool_slug!r}")
-        for j, example in enumerate(step.get("code_examples") or [], 1):
-            _require(example, "code", f"{where}.code_examples[{j}]")
-    # Questions may test a topic of any step: topics keep their identity when they move.
-    for i, step in enumerate(data.get("steps") or [], 1):
-        _validate_questions(step.get("questions") or [], f"steps[{i}]", topic_slugs)
-    for i, idea in enumerate(data.get("project_ideas") or [], 1):
-        where = f"project_ideas[{i}]"
-        _slug(idea, where, idea_slugs)
-        _require(idea, "title", where)
-        if _require(idea, "tier", where) not in ProjectIdea.Tier.values:
-            raise ContentError(f"{where}: tier must be one of {', '.join(ProjectIdea.Tier.values)}")
-        for step_slug in idea.get("steps") or []:
-            if step_slug not in step_slugs:
-                raise ContentError(f"{where}: unknown step {step_slug!r}")
-
-
-def _validate_questions(questions, where, topic_slugs) -> None:
-    if not isinstance(questions, list):
-        raise ContentError(f"{where}: 'questions' must be a list")
-    slugs = set()
-    for j, question in enumerate(questions, 1):
-        qw = f"{where}.questions[{j}]"
-        _slug(question, qw, slugs)
-        _require(question, "text", qw)
-        _require(question, "explanation", qw)
-        if question.get("topic") and question["topic"] not in topic_slugs:
-            raise ContentError(f"{qw}: unknown topic {question['topic']!r}")
-        choices = question.get("choices")
-        if not isinstance(choices, list) or len(choices) < 2:
-            raise ContentError(f"{qw}: at least two choices are required")
-        for k, choice in enumerate(choices, 1):
-            _require(choice, "text", f"{qw}.choices[{k}]")
-        if not any(choice.get("correct") is True for choice in choices):
-            raise ContentError(f"{qw}: at least one choice must be marked correct: true")
 
 
 def read_file(path) -> dict:
@@ -519,168 +410,3 @@ def _sync_project_ideas(sync, roadmap, items, *, steps) -> dict:
             sync.relink(idea, "steps", current, [s.slug for s in wanted])
         ideas[item["slug"]] = idea
     return ideas
-
-
-# --- export -----------------------------------------------------------------------------------
-
-
-def roadmap_export(roadmap: Roadmap) -> dict:
-    """The roadmap's content as data in the content file's shape (see docs/content-format.md)."""
-    steps = roadmap.steps.select_related("phase").prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.order_by("order", "id")),
-        Prefetch("resources", queryset=Resource.objects.order_by("order", "id")),
-        Prefetch("code_examples", queryset=CodeExample.objects.order_by("order", "id")),
-        Prefetch("step_tools", queryset=StepTool.objects.select_related("tool").order_by("order", "id")),
-        Prefetch(
-            "questions",
-            queryset=Question.objects.select_related("topic")
-            .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "id")))
-            .order_by("order", "id"),
-        ),
-    )
-    return {
-        "slug": roadmap.slug,
-        "title": roadmap.title,
-        "tagline": roadmap.tagline,
-        "version": roadmap.version,
-        "last_updated": roadmap.last_updated,
-        "summary": roadmap.summary,
-        "guide": _in_file_order(roadmap.guide),
-        "phases": [
-            {
-                "slug": p.slug,
-                "title": p.title,
-                "start_month": p.start_month,
-                "end_month": p.end_month,
-                "focus": list(p.focus),
-                "summary": p.summary,
-            }
-            for p in roadmap.phases.order_by("order", "start_month")
-        ],
-        "tools": [
-            {
-                "slug": t.slug,
-                "name": t.name,
-                "category": t.category,
-                "essential": t.essential,
-                "url": t.url,
-                "description": t.description,
-                **({"retired": True} if t.retired else {}),
-            }
-            for t in roadmap.tools.order_by("order", "name")
-        ],
-        "steps": [
-            {
-                "number": s.number,
-                "slug": s.slug,
-                "title": s.title,
-                "phase": s.phase.slug,
-                "optional": s.optional,
-                "badge": s.badge,
-                "why": s.why,
-                "body": s.body,
-                "topics": [
-                    {"slug": t.slug, "group": t.group, "title": t.title, "hours": t.hours, "description": t.description}
-                    for t in s.topics.all()
-                ],
-                "tools": [st.tool.slug for st in s.step_tools.all()],
-                "resources": [
-                    {"slug": r.slug, "title": r.title, "url": r.url, "kind": r.kind, "description": r.description}
-                    for r in s.resources.all()
-                ],
-                "code_examples": [
-                    {"title": c.title, "language": c.language, "code": c.code} for c in s.code_examples.all()
-                ],
-                **({"questions": [_export_question(q) for q in s.questions.all()]} if s.questions.all() else {}),
-            }
-            for s in steps.order_by("number", "slug")
-        ],
-        "project_ideas": [
-            {
-                "slug": i.slug,
-                "title": i.title,
-                "tier": i.tier,
-                "category": i.category,
-                "description": i.description,
-                "steps": [s.slug for s in sorted(i.steps.all(), key=lambda s: (s.number, s.slug))],
-            }
-            for i in roadmap.project_ideas.prefetch_related("steps").order_by("order", "id")
-        ],
-    }
-
-
-def _export_question(question: Question) -> dict:
-    return {
-        "slug": question.slug,
-        **({"topic": question.topic.slug} if question.topic else {}),
-        "text": question.text,
-        "choices": [{"text": c.text, **({"correct": True} if c.correct else {})} for c in question.choices.all()],
-        "explanation": question.explanation,
-    }
-
-
-# The order in which the content file writes the keys of the guide's sections. PostgreSQL keeps a
-# JSON object's keys in an order of its own (jsonb), so the export puts them back in this one.
-GUIDE_KEY_ORDER = [
-    # the guide's sections
-    "formula",
-    "responsibilities",
-    "intro_video",
-    "project_tiers",
-    "showcase_template",
-    "cloud_platforms",
-    "career",
-    "additional_resources",
-    "pro_tips",
-    "success_metrics",
-    "credits",
-    # inside sections
-    "resume_sections",
-    "job_search",
-    "courses",
-    "people",
-    "communities",
-    "slug",
-    "name",
-    "author",
-    "role",
-    "title",
-    "focus",
-    "services",
-    "url",
-    "kind",
-    "duration",
-    "min_months",
-    "max_months",
-    "items",
-    "description",
-    "note",
-]
-
-
-def _in_file_order(value):
-    """`value` with the keys of every mapping in GUIDE_KEY_ORDER (others after them, alphabetically)."""
-    if isinstance(value, dict):
-        rank = {key: i for i, key in enumerate(GUIDE_KEY_ORDER)}
-        keys = sorted(value, key=lambda k: (rank.get(k, len(rank)), k))
-        return {key: _in_file_order(value[key]) for key in keys}
-    if isinstance(value, list):
-        return [_in_file_order(item) for item in value]
-    return value
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str_representer(dumper, value):
-    # Multi-line text (Markdown, code) is written as a literal block, as a person would write it.
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
-def dump_yaml(data: dict) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

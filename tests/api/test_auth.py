@@ -9,10 +9,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -130,7 +130,7 @@ def test_session_writes_need_the_csrf_token(owner, roadmap):
     assert _error(refused)["code"] == "permission_denied"
     assert "CSRF" in _error(refused)["message"]
 
-    csrf = _get_new_csrf_string()
+    csrf = get_random_string(32)  # a CSRF secret: 32 letters and digits
     client.cookies["csrftoken"] = csrf
     accepted = client.put(f"/api/v1/me/progress/{topic.pk}/", {"state": "done"}, format="json", HTTP_X_CSRFTOKEN=csrf)
     assert accepted.status_code == 200

@@ -5,7 +5,8 @@ import copy
 
 import pytest
 
-from roadmap.loader import ContentError, roadmap_export, roadmap_load
+from roadmap.content_export import roadmap_export
+from roadmap.loader import ContentError, roadmap_load
 from roadmap.models import Choice, Question, RoadmapChange, Step, Topic
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from roadmap.loader import DEFAULT_FILE, ContentError, dump_yaml, roadmap_export, roadmap_load
+from roadmap.content_export import dump_yaml, roadmap_export
+from roadmap.loader import DEFAULT_FILE, ContentError, roadmap_load
 from roadmap.models import (
     CodeExample,
     Phase,

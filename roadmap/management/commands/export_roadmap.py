@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roadmap.loader import dump_yaml, roadmap_export
+from roadmap.content_export import dump_yaml, roadmap_export
 from roadmap.models import Roadmap
 
 
