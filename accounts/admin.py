@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
+from accounts.forms import AdminPasswordChangeForm, AdminUserChangeForm, AdminUserCreationForm
 from accounts.mail import reopen
 from accounts.models import ApiToken, ReminderDelivery, User
 from accounts.reminders import build_reminder_message, parse_period
@@ -24,6 +24,7 @@ from accounts.tasks import send_reminder
 class UserAdmin(BaseUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
+    change_password_form = AdminPasswordChangeForm
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "usable_password", "password1", "password2"]})
     ]

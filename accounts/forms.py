@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.forms import AdminPasswordChangeForm as BaseAdminPasswordChangeForm
 from django.contrib.auth.forms import AdminUserCreationForm as BaseAdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from django.utils import timezone
 
 from accounts.models import PROFILE_FIELDS, RESERVED_USERNAMES, TIMEZONE_CHOICES, User
+from accounts.token_services import api_tokens_revoke_all
 
 REMINDER_LABEL = "Send me one email a month: what changed in the roadmap and what to learn next"
 REMINDER_HELP = (
@@ -213,3 +215,14 @@ class AdminUserChangeForm(UserChangeForm):
 
     def clean_username(self):
         return validate_username(self.cleaned_data["username"], user=self.instance)
+
+
+class AdminPasswordChangeForm(BaseAdminPasswordChangeForm):
+    """The admin's "change password" (or "disable password") form: like allauth's flows, a new
+    password ends the account's API tokens (accounts.token_signals covers those)."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            api_tokens_revoke_all(user=user)
+        return user

@@ -1,6 +1,7 @@
 """Personal API tokens end with the credentials that made them: a password change or reset (through
 allauth's flows, which send these signals and the email that says so), or the account's
-deactivation (by anyone: the admin, a shell), revokes every token of the account. Connected by
+deactivation (by anyone: the admin, a shell), revokes every token of the account (a password set in
+the admin: accounts.forms.AdminPasswordChangeForm). Connected by
 AccountsConfig.ready()."""
 
 from allauth.account.signals import password_changed, password_reset

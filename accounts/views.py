@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts import services
@@ -50,6 +50,7 @@ def dashboard(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def settings_page(request):
     # The form edits a copy: a rejected form must not leave its invalid values on request.user (the
     # page header shows the username).

@@ -18,12 +18,13 @@ class PublicSitemap(Sitemap):
 
 
 class RoadmapSitemap(PublicSitemap):
-    """Each published roadmap's own pages: overview, project ideas, changes and guide sections."""
+    """The home and about pages, and each published roadmap's own pages: overview, project ideas,
+    changes and guide sections."""
 
     changefreq = "weekly"
 
     def items(self):
-        pages = []
+        pages = [reverse("roadmap:home"), reverse("about")]
         for slug in Roadmap.objects.published().values_list("slug", flat=True):
             pages.append(reverse("roadmap:detail", kwargs={"slug": slug}))
             pages.append(reverse("roadmap:projects", kwargs={"slug": slug}))

@@ -58,5 +58,7 @@ def test_sitemap_lists_public_roadmap_pages_with_site_url(client, roadmap, setti
     body = client.get("/sitemap.xml").content.decode()
     assert "<loc>https://roadmap.example.com/roadmaps/ai-engineer/steps/deep-learning/</loc>" in body
     assert "<loc>https://roadmap.example.com/roadmaps/ai-engineer/projects/</loc>" in body
+    assert "<loc>https://roadmap.example.com/</loc>" in body
+    assert "<loc>https://roadmap.example.com/about/</loc>" in body
     assert "/admin/" not in body
     assert "/dashboard/" not in body

@@ -43,6 +43,14 @@ def test_settings_needs_login(client):
     assert client.get(reverse("settings")).status_code == 302
 
 
+def test_settings_answers_other_methods_with_405(client, user):
+    client.force_login(user)
+    for method in (client.put, client.delete, client.patch):
+        response = method("/settings/")
+        assert response.status_code == 405
+        assert response["Allow"] == "GET, HEAD, POST"
+
+
 def test_settings_page_shows_every_section(client, user):
     client.force_login(user)
     page = client.get(reverse("settings")).content.decode()

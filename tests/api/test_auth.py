@@ -224,6 +224,23 @@ def test_resetting_the_password_revokes_every_token_and_the_email_says_so(learne
     assert REVOKED_LINE in notice.body
 
 
+def test_a_password_set_by_staff_in_the_admin_revokes_the_accounts_tokens(client, learner, outsider, staff):
+    key, others = create_token(learner), create_token(outsider)
+    client.force_login(staff)
+    url = f"/admin/accounts/user/{learner.pk}/password/"
+    response = client.post(url, {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.check_password(NEW_PASSWORD)
+    assert not _works(key)
+    assert _works(others)
+    # A form that does not validate changes nothing.
+    key = create_token(learner)
+    refused = client.post(url, {"usable_password": "true", "password1": NEW_PASSWORD, "password2": "something else"})
+    assert refused.status_code == 200
+    assert _works(key)
+
+
 def test_deactivating_an_account_revokes_its_tokens_for_good(learner):
     key = create_token(learner)
     learner.is_active = False
