@@ -10,7 +10,8 @@ import itertools
 
 from PIL import Image, ImageDraw
 
-from roadmap.map import TITLE_SIZE, RoadmapMap, font, painted
+from roadmap.map import TITLE_SIZE, RoadmapMap, font
+from roadmap.map_paint import painted
 
 SCALE = 2
 # Part of the PNG's cache key: change it when the drawing changes.

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_safe
 
 from config.cache import ROADMAP_SCOPE, cache_anonymous_page, cached_value, user_scope
 from roadmap import selectors
-from roadmap.map import build_map, painted
+from roadmap.map import build_map
 from roadmap.map_image import RENDERER, render_png
+from roadmap.map_paint import painted
 
 MARGIN, TOP, BOTTOM = 16, 56, 36
 # A username as accounts.models allows it; anything else names nobody.

@@ -38,9 +38,16 @@ class ToolSerializer(serializers.ModelSerializer):
 
 
 class ResourceSerializer(serializers.ModelSerializer):
+    # The weekly link check (roadmap.link_services): "unchecked" until the address it has now is checked.
+    link_state = serializers.ChoiceField(
+        choices=Resource.LinkState.choices, source="current_link_state", read_only=True
+    )
+    checked_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When the link was last checked.")
+    verified_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it last answered.")
+
     class Meta:
         model = Resource
-        fields = ["slug", "title", "url", "kind", "description"]
+        fields = ["slug", "title", "url", "kind", "description", "link_state", "checked_at", "verified_at"]
 
 
 class CodeExampleSerializer(serializers.ModelSerializer):

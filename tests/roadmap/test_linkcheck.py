@@ -353,6 +353,15 @@ def test_the_step_page_marks_a_broken_link_quietly_and_dates_the_working_ones(we
     # The others were never checked: no claim either way.
     assert html.count("Link verified") == 1
     assert html.count("May be broken") == 1
+    # The API says the same.
+    api = client.get(f"/api/v1/roadmaps/ai-engineer/steps/{step.slug}/").json()
+    by_url = {resource["url"]: resource for resource in api["resources"]}
+    assert by_url[web.url("/missing")]["link_state"] == "broken"
+    assert by_url[web.url("/ok")]["link_state"] == "ok"
+    assert by_url[web.url("/ok")]["verified_at"] is not None
+    assert by_url[web.url("/missing")]["verified_at"] is None
+    others = [r for url, r in by_url.items() if url not in (web.url("/missing"), web.url("/ok"))]
+    assert {r["link_state"] for r in others} == {"unchecked"}
 
 
 @pytest.mark.django_db
