@@ -179,6 +179,9 @@ def stack(postgres_required, transactional_db, redis_url, smtp_server, tmp_path)
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": broker_url,
+        # The workers share this process's cache, as a site's processes do: what the test writes
+        # (a roadmap, its version bumps) is what they read, never entries left by an earlier run.
+        "CACHE_URL": settings.CACHES["default"]["LOCATION"],
         "CELERY_QUEUE": queue,
         "EMAIL_URL": smtp_server.url,
         "SITE_URL": "https://roadmap.example.org",
