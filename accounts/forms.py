@@ -219,7 +219,10 @@ class AdminUserChangeForm(UserChangeForm):
 
 class AdminPasswordChangeForm(BaseAdminPasswordChangeForm):
     """The admin's "change password" (or "disable password") form: like allauth's flows, a new
-    password ends the account's API tokens (accounts.token_signals covers those)."""
+    password ends the account's API tokens (accounts.token_signals covers those). save() is the one
+    place the admin's password view calls only on success (it sends no signal, and it also redirects
+    on a refused submission); a save signal on the user would also fire when Django rehashes a
+    password at sign-in."""
 
     def save(self, commit=True):
         user = super().save(commit=commit)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -14,9 +14,10 @@ from config.middleware import RefusedInput
 
 
 def _check_database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    # Django's own probe of a connection (a trivial query on PostgreSQL), no SQL of ours.
+    connection.ensure_connection()
+    if not connection.is_usable():
+        raise DatabaseError("the database connection does not answer")
 
 
 def _check_cache():

@@ -209,3 +209,15 @@ def smtp_settings(settings, smtp_server):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_server
+
+
+@pytest.fixture
+def tasks_in_process():
+    """Celery tasks run in this process, at once, whatever REDIS_URL says: nothing is published to a
+    broker (tests/accounts/test_reminders_worker.py covers real workers on Redis)."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager

@@ -20,18 +20,6 @@ def learner(username, *, opted_in=True, verified=True, active=True, **fields):
 
 
 @pytest.fixture
-def tasks_in_process():
-    """These tests run tasks in this process whatever REDIS_URL says (test_reminders_worker.py uses
-    real workers): nothing is published to a broker."""
-    from config.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
-@pytest.fixture
 def ai_roadmap(db):
     return build_roadmap(slug="ai-engineer", topics_per_step=6)
 

@@ -27,15 +27,8 @@ SHOTS = "/tmp/cohort-{}.png"
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process():
-    """Invitations and nudges are sent by Celery tasks run in the live server's process, whatever
-    REDIS_URL says (the reminders' worker tests cover real workers on the same email path)."""
-    from config.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
+def _tasks_in_process(tasks_in_process):
+    """Invitations and nudges are sent by tasks run in the live server's process."""
 
 
 def _account(username, name):

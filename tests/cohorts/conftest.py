@@ -29,15 +29,8 @@ def join(cohort, user, *, role=Membership.Role.MEMBER, by=None):
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process():
-    """The cohorts' email tasks run in this process whatever REDIS_URL says: nothing is published to a
-    broker (the reminders' worker tests cover real workers on the same accounts.mail path)."""
-    from config.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
+def _tasks_in_process(tasks_in_process):
+    """The cohorts' email tasks run in this process (see tasks_in_process)."""
 
 
 @pytest.fixture
