@@ -1,7 +1,7 @@
 import functools
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 # The site's header and footer link to these, on every page (the navigation is drawn twice: in the
 # header on wide screens, in the menu on narrow ones).
@@ -33,6 +33,7 @@ _NAV = {
 
 @functools.cache
 def _nav_urls(script_prefix: str) -> dict[str, str]:
+    # reverse() prefixes the addresses with the current script prefix: the argument keys the cache.
     return {name: reverse(view, args=args) for name, (view, args) in _NAV.items()}
 
 
@@ -44,5 +45,5 @@ def site(request):
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
         "GITHUB_LOGIN_ENABLED": "github" in settings.SOCIALACCOUNT_PROVIDERS,
-        "nav": _nav_urls(request.META.get("SCRIPT_NAME", "")),
+        "nav": _nav_urls(get_script_prefix()),
     }
