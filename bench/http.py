@@ -5,6 +5,8 @@ loopback, side by side with a bare Django view under the same gunicorn settings,
     python bench/http.py            # or: make bench
     python bench/http.py --duration 5 --mixed-duration 20 --users 20
     python bench/http.py --pages dashboard progress --mixed-duration 0   # only these, no mixed load
+    python bench/http.py --users 10000 --projects-per-user 5 --keep-db   # then, on the same data:
+    python bench/http.py --users 10000 --projects-per-user 5 --reuse-db --pages search --mixed-duration 0
 
 What it does:
 1. creates a fresh PostgreSQL database (bench_http) and empties two Redis databases (13: broker, 14: cache);
@@ -45,11 +47,14 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import wrk  # noqa: E402
+
 GUNICORN_SETTINGS = ["--workers", "2", "--worker-tmp-dir", "/dev/shm", "--timeout", "30", "--graceful-timeout", "30"]
 DEMO_PASSWORD = "bench-demo-password"
 DEMO_LOGIN = "demo-0001@demo.example.com"
@@ -68,57 +73,6 @@ SEARCHES = [
     "python&kind=project",
     "sql&kind=topic",
 ]
-
-# Counts responses by status class in every wrk thread, and prints them as one JSON line at the end.
-STATUS_LUA = r"""
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args)
-  s2, s3, s4, s5 = 0, 0, 0, 0
-  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-end
-function response(status, headers, body)
-  if status >= 500 then s5 = s5 + 1 elseif status >= 400 then s4 = s4 + 1
-  elseif status >= 300 then s3 = s3 + 1 else s2 = s2 + 1 end
-end
-function done(summary, latency, requests)
-  local t = {0, 0, 0, 0}
-  for _, thread in ipairs(threads) do
-    t[1] = t[1] + thread:get("s2"); t[2] = t[2] + thread:get("s3")
-    t[3] = t[3] + thread:get("s4"); t[4] = t[4] + thread:get("s5")
-  end
-  io.write(string.format('STATUS {"2xx": %d, "3xx": %d, "4xx": %d, "5xx": %d}\n', t[1], t[2], t[3], t[4]))
-end
-"""
-
-
-@dataclass
-class Scenario:
-    name: str
-    label: str
-    # Each request: (method, path, headers, body); wrk sends them round-robin (or at random: mixed).
-    requests: list
-    target: float | None = None
-    pick: str = "cycle"
-
-
-@dataclass
-class Result:
-    label: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    socket_errors: int
-    statuses: dict = field(default_factory=dict)
-    ratio: float | None = None
-    target: float | None = None
-    baseline_rps: float | None = None
-
-    @property
-    def failed_requests(self) -> int:
-        return self.socket_errors + self.statuses.get("4xx", 0) + self.statuses.get("5xx", 0)
-
 
 # --- setting up -------------------------------------------------------------------------------
 
@@ -254,64 +208,7 @@ def _log_in(port: int, password: str) -> dict:
 # --- measuring --------------------------------------------------------------------------------
 
 
-def _lua_for(scenario: Scenario) -> str:
-    lines = ["local reqs = {}"]
-    for method, path, headers, body in scenario.requests:
-        header_table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
-        body_lua = json.dumps(body) if body is not None else "nil"
-        request = f"wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{header_table}}}, {body_lua})"
-        lines.append(f"table.insert(reqs, {request})")
-    if scenario.pick == "random":
-        lines.append("request = function() return reqs[math.random(#reqs)] end")
-    else:
-        lines.append("local i = 0")
-        lines.append("request = function() i = i % #reqs + 1; return reqs[i] end")
-    return "\n".join(lines) + "\n" + STATUS_LUA
-
-
-def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def _wrk(port: int, scenario: Scenario, duration: int, connections: int) -> Result:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_lua_for(scenario))
-    try:
-        completed = subprocess.run(
-            [
-                "wrk",
-                f"--threads={min(2, connections)}",
-                f"--connections={connections}",
-                f"--duration={duration}s",
-                "--timeout=10s",
-                "--latency",
-                f"--script={script.name}",
-                f"http://127.0.0.1:{port}/",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    finally:
-        os.unlink(script.name)
-    out = completed.stdout
-    # wrk prints no distribution when nothing completed; that shows as 0 requests and failed checks.
-    percentiles = {"50": "0us", "99": "0us"} | dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return Result(
-        label=scenario.label,
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        p50_ms=_ms(percentiles["50"]),
-        p99_ms=_ms(percentiles["99"]),
-        requests=int(re.search(r"(\d+) requests in", out).group(1)),
-        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
-        statuses=json.loads(re.search(r"^STATUS (.*)$", out, re.MULTILINE).group(1)),
-        target=scenario.target,
-    )
-
-
-def _check_once(port: int, scenario: Scenario) -> None:
+def _check_once(port: int, scenario: wrk.Scenario) -> None:
     """Every request of a scenario answers as expected before it is measured."""
     for method, path, headers, body in scenario.requests:
         status, _, _ = _request(port, method, path, headers, body)
@@ -319,7 +216,7 @@ def _check_once(port: int, scenario: Scenario) -> None:
             raise SystemExit(f"{scenario.label}: {method} {path} answered {status}")
 
 
-def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
+def _scenarios(site_port: int, jar: dict) -> tuple[list[wrk.Scenario], wrk.Scenario]:
     anon = {"X-Forwarded-Proto": "https"}
     signed_in = {**anon, "Cookie": f"sessionid={jar['sessionid']}; csrftoken={jar['csrftoken']}"}
 
@@ -345,16 +242,16 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
         for topic in topic_forms[:4]
         for status in ("done", "learning")
     ]
-    baseline = Scenario("baseline", "bare Django view (baseline)", [("GET", "/", anon, None)])
+    baseline = wrk.Scenario("baseline", "bare Django view (baseline)", [("GET", "/", anon, None)])
     pages = [
-        Scenario("roadmap", "anonymous roadmap page", [("GET", "/roadmaps/ai-engineer/", anon, None)], 0.6),
-        Scenario("step", "anonymous step page", [("GET", steps[1], anon, None)], 0.6),
-        Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.6),
-        Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.12),
-        Scenario("progress", "progress update (POST)", progress, 0.08),
-        Scenario("search", "search page", [("GET", f"/search/?q={q}", anon, None) for q in SEARCHES], 0.15),
+        wrk.Scenario("roadmap", "anonymous roadmap page", [("GET", "/roadmaps/ai-engineer/", anon, None)], 0.6),
+        wrk.Scenario("step", "anonymous step page", [("GET", steps[1], anon, None)], 0.6),
+        wrk.Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.6),
+        wrk.Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.12),
+        wrk.Scenario("progress", "progress update (POST)", progress, 0.08),
+        wrk.Scenario("search", "search page", [("GET", f"/search/?q={q}", anon, None) for q in SEARCHES], 0.15),
     ]
-    mixed = Scenario(
+    mixed = wrk.Scenario(
         "mixed",
         "mixed load",
         [
@@ -373,37 +270,6 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[Scenario], Scenario]:
         pick="random",
     )
     return [baseline, *pages], mixed
-
-
-def _median_result(runs: list[Result]) -> Result:
-    """One page over the rounds: the median of each figure, every request and error counted."""
-    statuses = {key: sum(r.statuses.get(key, 0) for r in runs) for key in ("2xx", "3xx", "4xx", "5xx")}
-    return Result(
-        label=runs[0].label,
-        rps=statistics.median(r.rps for r in runs),
-        p50_ms=statistics.median(r.p50_ms for r in runs),
-        p99_ms=statistics.median(r.p99_ms for r in runs),
-        requests=sum(r.requests for r in runs),
-        socket_errors=sum(r.socket_errors for r in runs),
-        statuses=statuses,
-        ratio=statistics.median(r.ratio for r in runs),
-        target=runs[0].target,
-        baseline_rps=statistics.median(r.baseline_rps for r in runs),
-    )
-
-
-def _print_table(results: list[Result], baseline_rps: float) -> None:
-    print(
-        f"\n{'median of the rounds':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6} "
-        f"{'target':>7} {'errors':>7}"
-    )
-    for r in results:
-        target = f">={r.target:.2f}" if r.target else ""
-        print(
-            f"{r.label:32} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.baseline_rps:9.0f} {r.ratio:6.2f} "
-            f"{target:>7} {r.failed_requests:7d}"
-        )
-    print(f"(bare Django view, median of the runs around the pages: {baseline_rps:.0f} req/s)")
 
 
 def main(argv=None) -> int:
@@ -425,6 +291,12 @@ def main(argv=None) -> int:
         help="Redis database to empty and use as the broker; the cache uses the next one (default 13, 14)",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="use the database a run with --keep-db left (same --users and --projects-per-user) instead of "
+        "preparing it again; implies --keep-db",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument(
         "--pages",
@@ -438,19 +310,25 @@ def main(argv=None) -> int:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     site_port, baseline_port = _free_port(), _free_port()
     env = _site_env(args, site_port)
-    print(f"Preparing {args.database} with seed_demo --users {args.users} --projects-per-user {args.projects_per_user}")
-    _create_database(args.database, f"{args.postgres}/postgres")
-    _flush_redis(args.redis)
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "load_roadmap")
-    _manage(
-        env,
-        "seed_demo",
-        f"--users={args.users}",
-        f"--projects-per-user={args.projects_per_user}",
-        f"--password={DEMO_PASSWORD}",
-    )
-    _analyze(args.database, f"{args.postgres}/postgres")
+    if args.reuse_db:
+        args.keep_db = True
+        print(f"Reusing {args.database} as an earlier run with --keep-db left it")
+        _flush_redis(args.redis)
+    else:
+        seed = f"seed_demo --users {args.users} --projects-per-user {args.projects_per_user}"
+        print(f"Preparing {args.database} with {seed}")
+        _create_database(args.database, f"{args.postgres}/postgres")
+        _flush_redis(args.redis)
+        _manage(env, "migrate", "--noinput")
+        _manage(env, "load_roadmap")
+        _manage(
+            env,
+            "seed_demo",
+            f"--users={args.users}",
+            f"--projects-per-user={args.projects_per_user}",
+            f"--password={DEMO_PASSWORD}",
+        )
+        _analyze(args.database, f"{args.postgres}/postgres")
     _manage(env, "collectstatic", "--noinput")
 
     servers = []
@@ -472,14 +350,14 @@ def main(argv=None) -> int:
         for port, scenario in [(baseline_port, baseline), *[(site_port, page) for page in pages]]:
             _check_once(port, scenario)
             # Warm up (connections, caches, lazily built parts of each worker); not counted.
-            _wrk(port, scenario, args.warmup, args.connections)
+            wrk.run(port, scenario, args.warmup, args.connections)
         rounds = []
         for number in range(1, args.rounds + 1):
-            before = _wrk(baseline_port, baseline, args.baseline_duration, args.connections)
+            before = wrk.run(baseline_port, baseline, args.baseline_duration, args.connections)
             line, measured = [f"round {number}: baseline {before.rps:.0f}"], []
             for page in pages:
-                result = _wrk(site_port, page, args.duration, args.connections)
-                after = _wrk(baseline_port, baseline, args.baseline_duration, args.connections)
+                result = wrk.run(site_port, page, args.duration, args.connections)
+                after = wrk.run(baseline_port, baseline, args.baseline_duration, args.connections)
                 # The page against the baseline measured right around it: load from elsewhere on the
                 # machine moves both.
                 result.baseline_rps = (before.rps + after.rps) / 2
@@ -489,14 +367,14 @@ def main(argv=None) -> int:
                 before = after
             rounds.append(measured)
             print("  " + ", ".join(line))
-        results = [_median_result([r[i] for r in rounds]) for i in range(len(pages))]
+        results = [wrk.median_result([r[i] for r in rounds]) for i in range(len(pages))]
         baseline_rps = statistics.median(r.baseline_rps for r in results)
-        _print_table(results, baseline_rps)
+        wrk.print_table(results, baseline_rps)
 
         mixed_result = None
         if args.mixed_duration > 0:
             print(f"\nMixed load: {args.mixed_connections} connections for {args.mixed_duration} s")
-            mixed_result = _wrk(site_port, mixed, args.mixed_duration, args.mixed_connections)
+            mixed_result = wrk.run(site_port, mixed, args.mixed_duration, args.mixed_connections)
             print(
                 f"  {mixed_result.requests} requests, {mixed_result.rps:.0f} req/s, p50 {mixed_result.p50_ms:.2f} ms, "
                 f"p99 {mixed_result.p99_ms:.2f} ms, statuses {mixed_result.statuses}, "
@@ -533,5 +411,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())
