@@ -14,9 +14,9 @@ something private.
 Work is bounded: roadmap content (a few hundred documents) is searched whole; learners' projects and
 pages, of which there can be any number, through a window of at most WINDOW matches of each (see
 WINDOW). Typos: a query that matches nothing word for word is tried again on title similarity
-(PostgreSQL). Queries: at most five for the grouped page or suggestions (every content kind's count and best
-few; for projects and people each, the window's ids and its best few), five for one kind's page;
-twice that for a query tried again for typos -- whatever the amount of data.
+(PostgreSQL). Queries, whatever the amount of data: at most five for the grouped page or suggestions
+(all the content's matches; for projects and people each, the window's ids and its best few), four
+for one kind's page; twice that for a query tried again for typos.
 """
 
 import re
@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -255,7 +254,16 @@ def matching(model, query: str, terms: list[str], *, prefix: bool = False, typo:
     return _sqlite(model, query, terms)
 
 
+# What a hit shows, read as plain values: no model instances are built for a results page.
 FIELDS = ("title", "context", "url", "body")
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    context: str
+    url: str
+    body: str
 
 
 def search(
@@ -292,19 +300,8 @@ def _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, *, 
     """Count and fetch the results (search()'s work, once word for word and maybe once for typos)."""
     kind = results.kind
     results.groups = []
-    matches, rank = matching(SearchDocument, query, terms, prefix=prefix, typo=typo)
-    content = matches.filter(_visible(Kind.STEP))  # the roadmap's content: the roadmap is published
-    best: dict[str, list] = {}
-    if kind is None:
-        # Every content kind's count and best few, in one query.
-        places = Window(RowNumber(), partition_by=F("kind"), order_by=[F("rank").desc(), F("title"), F("id")])
-        found = Window(Count("id"), partition_by=F("kind"))
-        rows = content.annotate(rank=rank, place=places, found=found).filter(place__lte=per_kind)
-        for doc in sorted(rows.only("kind", *FIELDS), key=lambda doc: doc.place):
-            best.setdefault(doc.kind, []).append(doc)
-        counts = {value: docs[0].found for value, docs in best.items()}
-    else:
-        counts = dict(content.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    content = _content(query, terms, prefix, typo)
+    counts = {value: len(rows) for value, rows in content.items()}
     windows = {}
     for learner_kind, model in LEARNERS.items():
         learner_matches, learner_rank = matching(model, query, terms, prefix=prefix, typo=typo)
@@ -315,32 +312,41 @@ def _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, *, 
         if rows:
             counts[learner_kind] = len(rows)
         windows[learner_kind] = [pk for pk, _rank in sorted(rows[:WINDOW], key=lambda row: (-row[1], -row[0]))]
-    if kind is None:
-        for learner_kind, model in LEARNERS.items():
-            if windows[learner_kind]:
-                best[learner_kind] = _documents(model, windows[learner_kind][:per_kind])
     results.counts = {value: min(n, WINDOW) for value, n in counts.items()}
     results.more = {value for value, n in counts.items() if n > WINDOW}
 
     if kind is not None:
         if kind in CONTENT_KINDS:
-            ordered = content.filter(kind=kind).annotate(rank=rank).order_by("-rank", "title", "id")
-            current = Paginator(ordered.only(*FIELDS), page_size).page(page)
-            docs = current.object_list
+            current = Paginator(content.get(kind, []), page_size).page(page)
+            rows = current.object_list
         else:
             current = Paginator(windows[kind], page_size).page(page)
-            docs = _documents(LEARNERS[kind], current.object_list)
-        hits = [_hit(kind, doc, pattern) for doc in docs]
+            rows = _documents(LEARNERS[kind], current.object_list)
+        hits = [_hit(kind, row, pattern) for row in rows]
         count = results.counts.get(kind, 0)
         results.groups = [Group(kind, Kind(kind).label, count, hits, current, kind in results.more)]
         return
     for value, label in Kind.choices:
-        if results.counts.get(value):
-            hits = [_hit(value, doc, pattern) for doc in best[value]]
-            results.groups.append(Group(value, label, results.counts[value], hits, None, value in results.more))
+        if not results.counts.get(value):
+            continue
+        best = content[value] if value in content else _documents(LEARNERS[value], windows[value][:per_kind])
+        hits = [_hit(value, row, pattern) for row in best[:per_kind]]
+        results.groups.append(Group(value, label, results.counts[value], hits, None, value in results.more))
 
 
-def _documents(model, ids: list[int]) -> list:
+def _content(query, terms, prefix, typo) -> dict[str, list[Row]]:
+    """{kind: every matching piece of published roadmap content, best first} (one query). The
+    roadmap's content is a few hundred short documents, so all of a search's matches are read at
+    once, and each kind's count, best few and pages come from them."""
+    matches, rank = matching(SearchDocument, query, terms, prefix=prefix, typo=typo)
+    rows = matches.filter(_visible(Kind.STEP)).annotate(rank=rank).values_list("kind", "id", "rank", *FIELDS)
+    content: dict[str, list[Row]] = {}
+    for kind, _pk, _rank, *fields in sorted(rows, key=lambda row: (-row[2], row[3], row[1])):
+        content.setdefault(kind, []).append(Row(*fields))
+    return content
+
+
+def _documents(model, ids: list[int]) -> list[Row]:
     """The documents with these ids, in their order (one query)."""
-    by_id = {doc.pk: doc for doc in model.objects.filter(pk__in=ids).only(*FIELDS)}
+    by_id = {pk: Row(*fields) for pk, *fields in model.objects.filter(pk__in=ids).values_list("pk", *FIELDS)}
     return [by_id[pk] for pk in ids if pk in by_id]

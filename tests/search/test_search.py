@@ -30,6 +30,19 @@ def test_finds_roadmap_content_of_every_kind_grouped_in_order(indexed):
     assert results.total == sum(g.count for g in results.groups) == 13
 
 
+def test_a_content_kind_pages_in_the_grouped_order(indexed):
+    grouped = search("learning")
+    topics = next(g for g in grouped.groups if g.kind == "topic")
+    assert topics.count > 4
+    first = search("learning", kind="topic", page_size=3)
+    second = search("learning", kind="topic", page=2, page_size=3)
+    # The grouped page's best few are the kind's first page, and the next page goes on from there.
+    assert _titles(first, "topic") == [hit.title for hit in topics.hits[:3]]
+    assert _titles(second, "topic")[:1] == [hit.title for hit in topics.hits[3:4]]
+    assert not set(_titles(first, "topic")) & set(_titles(second, "topic"))
+    assert first.groups[0].page.paginator.count == topics.count
+
+
 def test_plural_and_singular_find_each_other(indexed):
     singular, plural = search("transformer"), search("transformers")
     assert set(_titles(singular, "topic")) == set(_titles(plural, "topic"))
@@ -131,14 +144,17 @@ def test_queries_are_constant_whatever_the_data(client, indexed, publish, size, 
     for n in range(size):
         owner = UserFactory(username=f"learner{n}", portfolio_public=True, headline="Quokka hunter")
         publish(owner, f"Quokka model {n}")
-    # Grouped: the content kinds' counts and best; each learners' kind's window and best.
+    # Grouped: the content's matches; each learners' kind's window and best.
     with django_assert_max_num_queries(5):
         assert search("quokka").counts == {"project": size, "profile": size}
-    # One kind: content counts, both windows' counts, the page's count and rows; and the page's
-    # footer names the roadmap.
-    with django_assert_max_num_queries(5):
+    # One kind: the content's matches, both windows, the page's rows; and the page's footer names
+    # the roadmap.
+    with django_assert_max_num_queries(4):
         search("quokka", kind="project")
-    with django_assert_max_num_queries(6):
+    # A kind of the roadmap's content is paged from the content's matches.
+    with django_assert_max_num_queries(3):
+        search("quokka", kind="topic")
+    with django_assert_max_num_queries(5):
         response = client.get(PAGE, {"q": "quokka", "kind": "project"})
     assert response.content.decode().count('class="search-hit"') == min(size, 20)
 
