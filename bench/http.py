@@ -216,7 +216,7 @@ def _check_once(port: int, scenario: wrk.Scenario) -> None:
             raise SystemExit(f"{scenario.label}: {method} {path} answered {status}")
 
 
-def _scenarios(site_port: int, jar: dict) -> tuple[list[wrk.Scenario], wrk.Scenario]:
+def _scenarios(site_port: int, jar: dict, searches: list[str]) -> tuple[list[wrk.Scenario], wrk.Scenario]:
     anon = {"X-Forwarded-Proto": "https"}
     signed_in = {**anon, "Cookie": f"sessionid={jar['sessionid']}; csrftoken={jar['csrftoken']}"}
 
@@ -249,7 +249,7 @@ def _scenarios(site_port: int, jar: dict) -> tuple[list[wrk.Scenario], wrk.Scena
         wrk.Scenario("portfolio", "public portfolio page", [("GET", "/u/demo-0001/", anon, None)], 0.6),
         wrk.Scenario("dashboard", "signed-in dashboard", [("GET", "/dashboard/", signed_in, None)], 0.12),
         wrk.Scenario("progress", "progress update (POST)", progress, 0.08),
-        wrk.Scenario("search", "search page", [("GET", f"/search/?q={q}", anon, None) for q in SEARCHES], 0.15),
+        wrk.Scenario("search", "search page", [("GET", f"/search/?q={q}", anon, None) for q in searches], 0.15),
     ]
     mixed = wrk.Scenario(
         "mixed",
@@ -299,6 +299,13 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument(
+        "--searches",
+        nargs="+",
+        default=SEARCHES,
+        metavar="QUERY",
+        help="the search page's query strings (default SEARCHES; '' is the page without a query)",
+    )
+    parser.add_argument(
         "--pages",
         nargs="+",
         choices=PAGE_NAMES,
@@ -340,7 +347,7 @@ def main(argv=None) -> int:
         _wait_ready(site_port, "/healthz")
         _wait_ready(baseline_port, "/")
         jar = _log_in(site_port, DEMO_PASSWORD)
-        scenarios, mixed = _scenarios(site_port, jar)
+        scenarios, mixed = _scenarios(site_port, jar, args.searches)
         baseline, pages = scenarios[0], [page for page in scenarios[1:] if not args.pages or page.name in args.pages]
 
         print(
