@@ -2,14 +2,13 @@
 
 import datetime
 
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from config.cache import cache_anonymous_page
 from roadmap import selectors
-from roadmap.models import Resource
 
 # Links verified this recently count as fresh on the about page (the check runs weekly).
 FRESH_DAYS = 8
@@ -22,15 +21,10 @@ def about(request):
     context = {"roadmap": roadmap}
     if roadmap is not None:
         since = timezone.now() - datetime.timedelta(days=FRESH_DAYS)
-        resources = Resource.objects.filter(step__roadmap=roadmap)
         context.update(
             credits=roadmap.guide.get("credits") or {},
             counts=roadmap.steps.aggregate(steps=Count("id", distinct=True), topics=Count("topics", distinct=True)),
-            links=resources.aggregate(
-                total=Count("id"),
-                fresh=Count("id", filter=Q(verified_at__gte=since)),
-                broken=Count("id", filter=Q(link_state=Resource.LinkState.BROKEN, checked_url=F("url"))),
-            ),
+            links=selectors.link_check_summary(roadmap, since=since),
             fresh_days=FRESH_DAYS,
         )
     return render(request, "roadmap/about.html", context)

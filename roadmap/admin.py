@@ -1,16 +1,12 @@
 """Admin for editors: every create, change and delete of content lands in the roadmap's changelog."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
-from django.template.defaultfilters import pluralize
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
+from django.utils.html import format_html
 
-from roadmap.link_services import resource_use_moved_url
+from roadmap.link_admin import CHECK_DETAILS, LinkCheckAdmin, LinkStateFilter
 from roadmap.models import (
     Choice,
     CodeExample,
@@ -226,137 +222,40 @@ class QuestionAdmin(ChangeLoggingAdmin):
 
 
 @admin.register(Tool)
-class ToolAdmin(ChangeLoggingAdmin):
-    list_display = ["name", "category", "essential", "retired", "order"]
+class ToolAdmin(LinkCheckAdmin, ChangeLoggingAdmin):
+    list_display = ["name", "category", "essential", "retired", "order", "link", "last_verified"]
     list_editable = ["essential", "retired", "order"]
-    list_filter = ["roadmap", "category", "essential", "retired"]
-    search_fields = ["name", "category", "description"]
+    list_filter = [LinkStateFilter, "roadmap", "category", "essential", "retired"]
+    search_fields = ["name", "category", "description", "url"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-def _short_url(url: str) -> str:
-    """An address without its scheme, cut to fit a list column (the link keeps it whole)."""
-    return Truncator(url.split("://", 1)[-1]).chars(32)
-
-
-class LinkStateFilter(admin.SimpleListFilter):
-    """The state of each resource's current address (an address edited since its check is "not
-    checked yet")."""
-
-    title = "link state"
-    parameter_name = "link_state"
-
-    def lookups(self, request, model_admin):
-        return Resource.LinkState.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in Resource.LinkState.values:
-            return queryset.in_link_state(self.value())
-        return queryset
+    fieldsets = [
+        (
+            None,
+            {"fields": ["roadmap", "order", "name", "slug", "category", "essential", "retired", "url", "description"]},
+        ),
+        ("Last link check", {"fields": CHECK_DETAILS}),
+    ]
 
 
 @admin.register(Resource)
-class ResourceAdmin(ChangeLoggingAdmin):
+class ResourceAdmin(LinkCheckAdmin, ChangeLoggingAdmin):
     list_display = ["title", "step_number", "link", "last_verified", "address"]
     list_filter = [LinkStateFilter, "kind", "step__roadmap", "step"]
     list_select_related = ["step"]
     search_fields = ["title", "url", "description"]
     prepopulated_fields = {"slug": ["title"]}
-    actions = ["use_new_url"]
     fieldsets = [
         (None, {"fields": ["step", "order", "title", "slug", "url", "kind", "description"]}),
-        (
-            "Last link check",
-            {
-                "fields": [
-                    "link",
-                    "checked_at",
-                    "check_status",
-                    "check_error",
-                    "final_url",
-                    "moved_to",
-                    "redirect_chain",
-                    "failures",
-                    "first_failed_at",
-                    "verified_at",
-                ]
-            },
-        ),
+        ("Last link check", {"fields": CHECK_DETAILS}),
     ]
-    readonly_fields = [
-        "link",
-        "checked_at",
-        "check_status",
-        "check_error",
-        "final_url",
-        "moved_to",
-        "redirect_chain",
-        "failures",
-        "first_failed_at",
-        "verified_at",
-    ]
-
-    class Media:
-        css = {"all": ["css/admin-links.css"]}
-
-    @admin.display(description="Link", ordering="link_state")
-    def link(self, obj):
-        state = obj.current_link_state
-        label = Resource.LinkState(state).label
-        if state == Resource.LinkState.MOVED:
-            detail = format_html(
-                'to <a href="{}" title="{}">{}</a>', obj.moved_to, obj.moved_to, _short_url(obj.moved_to)
-            )
-        elif state in (Resource.LinkState.BROKEN, Resource.LinkState.FAILING):
-            detail = obj.check_error or f"HTTP {obj.check_status}"
-            if obj.first_failed_at:
-                detail = format_html("{}, failing since {}", detail, date_format(obj.first_failed_at, "j M Y"))
-        elif obj.checked_url and obj.checked_url != obj.url:
-            detail = "address changed since the last check"
-        else:
-            detail = ""
-        return format_html(
-            '<span class="link-state link-{}">{}</span> <span class="link-detail">{}</span>', state, label, detail
-        )
 
     @admin.display(description="Step", ordering="step__number")
     def step_number(self, obj):
         return format_html('<span title="{}">{}</span>', obj.step.title, obj.step.number)
 
-    @admin.display(description="URL", ordering="url")
-    def address(self, obj):
-        return format_html('<a href="{}" title="{}" rel="noopener">{}</a>', obj.url, obj.url, _short_url(obj.url))
-
-    @admin.display(description="Last verified", ordering="verified_at")
-    def last_verified(self, obj):
-        if obj.verified_at is None or obj.checked_url != obj.url:
-            return "never"
-        return date_format(obj.verified_at, "j M Y")
-
-    @admin.display(description="Redirects followed")
-    def redirect_chain(self, obj):
-        if not obj.redirects:
-            return "none"
-        return format_html_join(mark_safe("<br>"), "{} &rarr; {}", ((status, url) for status, url in obj.redirects))
-
-    @admin.action(description="Use the new URL of the selected moved links", permissions=["change"])
-    def use_new_url(self, request, queryset):
-        changed, skipped = 0, 0
-        for resource in queryset.select_related("step__roadmap"):
-            if resource_use_moved_url(resource=resource, actor=request.user):
-                changed += 1
-            else:
-                skipped += 1
-        if changed:
-            links = f"{changed} link{pluralize(changed)}"
-            self.message_user(request, f"{links} now use the new URL; the changelog records it.", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request,
-                f"{skipped} of the selected links had not moved, or their new URL is longer than 200 "
-                "characters: left unchanged.",
-                messages.WARNING,
-            )
+    def get_queryset(self, request):
+        # "Use the new URL" records the change in the step's roadmap's changelog.
+        return super().get_queryset(request).select_related("step__roadmap")
 
 
 @admin.register(ProjectIdea)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from roadmap.link_fields import LinkChecked
 from roadmap.markdown import highlight_code, render_markdown, render_markdown_inline
 
 
@@ -203,7 +204,7 @@ class Choice(models.Model):
         super().save(*args, **kwargs)
 
 
-class Tool(models.Model):
+class Tool(LinkChecked):
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="tools")
     slug = models.SlugField()
     order = models.PositiveSmallIntegerField(default=0)
@@ -221,6 +222,14 @@ class Tool(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def link_roadmap(self):
+        return self.roadmap
+
+    @property
+    def link_place(self) -> str:
+        return f"tool: {self.category}" if self.category else "tool"
+
 
 class StepTool(models.Model):
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="step_tools")
@@ -235,17 +244,7 @@ class StepTool(models.Model):
         return f"{self.step} uses {self.tool}"
 
 
-class ResourceQuerySet(models.QuerySet):
-    def in_link_state(self, state: str):
-        """Resources whose current address is in `state`; an address changed since its last check
-        counts as not checked yet."""
-        checked = Q(checked_url=models.F("url"))
-        if state == Resource.LinkState.UNCHECKED:
-            return self.filter(~checked | Q(link_state=state))
-        return self.filter(checked, link_state=state)
-
-
-class Resource(models.Model):
+class Resource(LinkChecked):
     class Kind(models.TextChoices):
         DOCS = "docs", "Documentation"
         COURSE = "course", "Course"
@@ -256,14 +255,6 @@ class Resource(models.Model):
         TUTORIAL = "tutorial", "Tutorial"
         COMMUNITY = "community", "Community"
 
-    class LinkState(models.TextChoices):
-        UNCHECKED = "unchecked", "Not checked yet"
-        OK = "ok", "Working"
-        # Failed, but not yet twice a day apart: one hiccup raises no alarm.
-        FAILING = "failing", "Failed once"
-        BROKEN = "broken", "Broken"
-        MOVED = "moved", "Moved"
-
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="resources")
     slug = models.SlugField()
     order = models.PositiveSmallIntegerField(default=0)
@@ -271,25 +262,6 @@ class Resource(models.Model):
     url = models.URLField("URL")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
     description = models.TextField(blank=True)
-    # The last link check (roadmap/linkcheck.py). A check result is not content: it is written by
-    # roadmap.link_services without signals, and never lands in the changelog.
-    link_state = models.CharField(max_length=10, choices=LinkState.choices, default=LinkState.UNCHECKED, editable=False)
-    checked_url = models.URLField(max_length=2000, blank=True, editable=False, help_text="The address last checked.")
-    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    check_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True, editable=False)
-    check_error = models.CharField(max_length=300, blank=True, editable=False)
-    final_url = models.URLField(max_length=2000, blank=True, editable=False)
-    moved_to = models.URLField(max_length=2000, blank=True, editable=False, help_text="Where it permanently redirects.")
-    # [[status, url], ...]: each redirect followed, in order.
-    redirects = models.JSONField(default=list, blank=True, editable=False)
-    failures = models.PositiveSmallIntegerField("consecutive failures", default=0, editable=False)
-    first_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    verified_at = models.DateTimeField("last verified", null=True, blank=True, editable=False)
-    # When the editors were told it is broken (cleared when it works again): told once, and told
-    # on the next run if the email could not be sent.
-    broken_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    objects = ResourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["step", "order", "id"]
@@ -299,9 +271,12 @@ class Resource(models.Model):
         return self.title
 
     @property
-    def current_link_state(self) -> str:
-        """The link state of the address the resource has now (an edited URL is not checked yet)."""
-        return self.link_state if self.checked_url == self.url else self.LinkState.UNCHECKED
+    def link_roadmap(self):
+        return self.step.roadmap
+
+    @property
+    def link_place(self) -> str:
+        return f"step {self.step.number}: {self.step.title}"
 
 
 class CodeExample(models.Model):

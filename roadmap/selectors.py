@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from config.cache import ROADMAP_SCOPE, cached_value
+from roadmap.link_fields import LinkState
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -19,6 +20,7 @@ from roadmap.models import (
     RoadmapChange,
     Step,
     StepTool,
+    Tool,
     Topic,
     TopicProgress,
 )
@@ -369,3 +371,18 @@ def topics_with_state(user, roadmap: Roadmap | None = None):
         )
         .order_by(*TOPIC_ROADMAP_ORDER)
     )
+
+
+def link_check_summary(roadmap: Roadmap, *, since) -> dict:
+    """{"total", "fresh", "broken"}: the roadmap's links (resources, and tools with an address), how
+    many were verified since `since`, and how many are broken now (two queries)."""
+    current = Q(checked_url=F("url"))
+    summary = {"total": 0, "fresh": 0, "broken": 0}
+    for rows in (Resource.objects.filter(step__roadmap=roadmap), Tool.objects.with_address().filter(roadmap=roadmap)):
+        counts = rows.aggregate(
+            total=Count("id"),
+            fresh=Count("id", filter=Q(verified_at__gte=since)),
+            broken=Count("id", filter=current & Q(link_state=LinkState.BROKEN)),
+        )
+        summary = {key: summary[key] + counts[key] for key in summary}
+    return summary

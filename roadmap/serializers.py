@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import StrictSerializer
+from roadmap.link_fields import LinkState
 from roadmap.models import (
     CodeExample,
     Phase,
@@ -31,20 +32,31 @@ NOTE_MAX = TopicProgress._meta.get_field("note").max_length
 # --- content -----------------------------------------------------------------------------------
 
 
-class ToolSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Tool
-        fields = ["slug", "name", "category", "essential", "url", "description", "retired"]
-
-
-class ResourceSerializer(serializers.ModelSerializer):
+class LinkCheckFields(serializers.Serializer):
     # The weekly link check (roadmap.link_services): "unchecked" until the address it has now is checked.
-    link_state = serializers.ChoiceField(
-        choices=Resource.LinkState.choices, source="current_link_state", read_only=True
-    )
+    link_state = serializers.ChoiceField(choices=LinkState.choices, source="current_link_state", read_only=True)
     checked_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When the link was last checked.")
     verified_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it last answered.")
 
+
+class ToolSerializer(LinkCheckFields, serializers.ModelSerializer):
+    class Meta:
+        model = Tool
+        fields = [
+            "slug",
+            "name",
+            "category",
+            "essential",
+            "url",
+            "description",
+            "retired",
+            "link_state",
+            "checked_at",
+            "verified_at",
+        ]
+
+
+class ResourceSerializer(LinkCheckFields, serializers.ModelSerializer):
     class Meta:
         model = Resource
         fields = ["slug", "title", "url", "kind", "description", "link_state", "checked_at", "verified_at"]

@@ -7,7 +7,7 @@ from roadmap.link_services import links_check
 
 @shared_task(name="roadmap.check_links")
 def check_links() -> dict:
-    """Check every resource link, record the results, email the editors about newly broken ones.
+    """Check every resource and tool link, record the results, email the editors about newly broken ones.
 
     Running it twice is harmless: a broken link is reported to the editors once.
     """

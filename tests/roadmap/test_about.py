@@ -5,7 +5,7 @@ import datetime
 
 from django.utils import timezone
 
-from roadmap.models import Resource
+from roadmap.models import Resource, Tool
 from roadmap.services import release_publish
 
 
@@ -17,6 +17,9 @@ def test_about_page_credits_the_author_and_says_what_the_site_adds(client, roadm
     Resource.objects.filter(pk=resources[2].pk).update(
         link_state="broken", checked_url=resources[2].url, verified_at=now - datetime.timedelta(days=30)
     )
+    # Tools' links count too (those with an address).
+    tool = Tool.objects.exclude(url="").order_by("pk").first()
+    Tool.objects.filter(pk=tool.pk).update(verified_at=now, link_state="ok", checked_url=tool.url)
     response = client.get("/about/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -24,8 +27,9 @@ def test_about_page_credits_the_author_and_says_what_the_site_adds(client, roadm
     assert "by <strong>Rashedul Alam Shakil</strong> (Industry Expert, Educator, AI Engineer)" in html
     assert "This site follows version <strong>2.0</strong>, last updated December 2024: 11 steps and 79 topics" in html
     assert "What this site adds" in html
-    total = Resource.objects.count()
-    assert f"Right now 2 of {total} links were verified in the last 8 days and 1 may be broken." in html
+    total = Resource.objects.count() + Tool.objects.exclude(url="").count()
+    assert total > Resource.objects.count()
+    assert f"Right now 3 of {total} links were verified in the last 8 days and 1 may be broken." in html
     assert "an essay in place of the introduction video, one long SQL video in place of a playlist" in html
 
 
