@@ -14,11 +14,13 @@ something private.
 Work is bounded: roadmap content (a few hundred documents) is searched whole; learners' projects and
 pages, of which there can be any number, through a window of at most WINDOW matches of each (see
 WINDOW). Typos: a query that matches nothing word for word is tried again on title similarity
-(PostgreSQL). Queries, whatever the amount of data: at most five for the grouped page or suggestions
-(all the content's matches; for projects and people each, the window's ids and its best few), four
-for one kind's page; twice that for a query tried again for typos.
+(PostgreSQL: every kind, through the trigram index; SQLite: the roadmap's content, in Python).
+Queries, whatever the amount of data: at most five for the grouped page or suggestions (all the
+content's matches; for projects and people each, the window's ids and its best few), four for one
+kind's page; twice that for a query tried again for typos.
 """
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -37,8 +39,12 @@ TERMS_MAX = 8
 PER_KIND = 5
 PAGE_SIZE = 20
 SNIPPET = 180
-# Word similarity above which a title word counts as a typo of a query word (pg_trgm's default).
+# Word similarity above which a title word counts as a typo of a query word (pg_trgm's default;
+# on SQLite, difflib's ratio, by which "pytorh" and "pytorch" score 0.92).
 TYPO_SIMILARITY = 0.6
+SQLITE_TYPO_SIMILARITY = 0.8
+# Shorter words are not looked for among similar titles on SQLite: "rag" is like half the index.
+TYPO_MIN_LENGTH = 4
 WORD = re.compile(r"\w+", re.UNICODE)
 EXCLUDED = re.compile(r"(?:^|\s)-\"?(\w+)", re.UNICODE)
 
@@ -246,11 +252,40 @@ def _sqlite(model, query: str, terms: list[str]):
     return matches, rank
 
 
+def _sqlite_typo(model, terms: list[str]):
+    """Titles with a word like one of the query's, on SQLite: only the roadmap's content (a few
+    hundred titles, compared here; learners' titles, any number, need PostgreSQL's trigram index)."""
+    none = model.objects.none(), Value(0.0, output_field=FloatField())
+    words = [term for term in terms if len(term) >= TYPO_MIN_LENGTH]
+    if model is not SearchDocument or not words:
+        return none
+    scores = {}
+    for pk, title in model.objects.values_list("pk", "title"):
+        title_words = [word.lower() for word in WORD.findall(title)]
+        best = max((_similarity(word, title_word) for word in words for title_word in title_words), default=0.0)
+        if best >= SQLITE_TYPO_SIMILARITY:
+            scores[pk] = best
+    if not scores:
+        return none
+    rank = Case(
+        *[When(pk=pk, then=Value(score)) for pk, score in scores.items()],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return model.objects.filter(pk__in=scores), rank
+
+
+def _similarity(word: str, other: str) -> float:
+    return difflib.SequenceMatcher(None, word, other).ratio()
+
+
 def matching(model, query: str, terms: list[str], *, prefix: bool = False, typo: bool = False):
     """(the model's documents matching the query, whatever their visibility; their rank). `typo`:
-    the PostgreSQL fallback on title similarity, for a query that matched nothing word for word."""
+    the fallback on title similarity, for a query that matched nothing word for word."""
     if connection.vendor == "postgresql":
         return _postgresql(model, query, terms, prefix, typo)
+    if typo:
+        return _sqlite_typo(model, terms)
     return _sqlite(model, query, terms)
 
 
@@ -290,7 +325,7 @@ def search(
         return results
     pattern = _pattern(terms)
     _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, typo=False)
-    if not results.counts and connection.vendor == "postgresql":
+    if not results.counts:
         _fill(results, query, terms, pattern, page, per_kind, page_size, prefix, typo=True)
         results.typo = bool(results.counts)
     return results

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from roadmap.models import Step, TopicProgress
@@ -47,6 +48,23 @@ def test_plural_and_singular_find_each_other(indexed):
     singular, plural = search("transformer"), search("transformers")
     assert set(_titles(singular, "topic")) == set(_titles(plural, "topic"))
     assert any("Pipelines" in title for title in _titles(search("pipeline"), "topic"))
+
+
+# Typos: both backends forgive them in the roadmap's titles (PostgreSQL in learners' titles too).
+@pytest.mark.parametrize(
+    ("typo", "kind", "title"),
+    [("pytorh", "tool", "PyTorch"), ("kubernets", "tool", "Kubernetes"), ("tranformers", "topic", "Transformers")],
+)
+def test_typos_are_forgiven(indexed, typo, kind, title):
+    assert title in _titles(search(typo), kind)
+
+
+def test_typo_match_is_highlighted_and_said_so(client, indexed):
+    html = client.get("/search/", {"q": "pytorh"}).content.decode()
+    assert "<mark>PyTorch</mark>" in html
+    assert "Nothing matched “pytorh” word for word: these titles have words like it." in html
+    # A word found as typed is not looked for among similar titles.
+    assert search("pytorch").typo is False
 
 
 def test_a_word_can_be_excluded(indexed):
@@ -154,6 +172,10 @@ def test_queries_are_constant_whatever_the_data(client, indexed, publish, size, 
     # A kind of the roadmap's content is paged from the content's matches.
     with django_assert_max_num_queries(3):
         search("quokka", kind="topic")
+    # Nothing word for word: the same again, on similar titles (learners' on PostgreSQL only).
+    with django_assert_max_num_queries(10):
+        typo = search("quokkka")
+    assert typo.counts.get("project", 0) == (size if connection.vendor == "postgresql" else 0)
     with django_assert_max_num_queries(5):
         response = client.get(PAGE, {"q": "quokka", "kind": "project"})
     assert response.content.decode().count('class="search-hit"') == min(size, 20)
