@@ -253,10 +253,6 @@ class ResourceAdmin(LinkCheckAdmin, ChangeLoggingAdmin):
     def step_number(self, obj):
         return format_html('<span title="{}">{}</span>', obj.step.title, obj.step.number)
 
-    def get_queryset(self, request):
-        # "Use the new URL" records the change in the step's roadmap's changelog.
-        return super().get_queryset(request).select_related("step__roadmap")
-
 
 @admin.register(ProjectIdea)
 class ProjectIdeaAdmin(ChangeLoggingAdmin):

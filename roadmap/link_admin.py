@@ -100,7 +100,8 @@ class LinkCheckAdmin(admin.ModelAdmin):
     @admin.action(description="Use the new URL of the selected moved links", permissions=["change"])
     def use_new_url(self, request, queryset):
         changed, skipped = 0, 0
-        for item in queryset:
+        # Each change lands in its roadmap's changelog.
+        for item in queryset.select_related(queryset.model.ROADMAP_PATH):
             if link_use_moved_url(item=item, actor=request.user):
                 changed += 1
             else:

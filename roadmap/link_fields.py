@@ -5,6 +5,8 @@ shows a link's state with the link, in the query that reads it. roadmap/linkchec
 addresses; roadmap/link_services.py decides what each answer means and records it.
 """
 
+import functools
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -36,6 +38,8 @@ class LinkChecked(models.Model):
     """The last link check of a row's `url` (the concrete model defines `url`)."""
 
     LinkState = LinkState
+    # The lookup from a row to its roadmap, whose changelog records a change of its address.
+    ROADMAP_PATH: str
 
     # A check result is not content: it is written by roadmap.link_services without signals, and
     # never lands in the changelog.
@@ -67,8 +71,8 @@ class LinkChecked(models.Model):
 
     @property
     def link_roadmap(self):
-        """The roadmap whose changelog records a change of this row's address."""
-        raise NotImplementedError
+        """The roadmap whose changelog records a change of this row's address (ROADMAP_PATH)."""
+        return functools.reduce(getattr, self.ROADMAP_PATH.split("__"), self)
 
     @property
     def link_place(self) -> str:

@@ -53,10 +53,15 @@ LINKED = (Resource, Tool)
 
 @dataclasses.dataclass
 class LinkCheckReport:
-    checked: int = 0
     states: Counter = dataclasses.field(default_factory=Counter)
     newly_broken: list = dataclasses.field(default_factory=list)
+    # Every row checked, as recorded.
+    recorded: list = dataclasses.field(default_factory=list)
     emailed_to: list = dataclasses.field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        return len(self.recorded)
 
 
 def _shown(item: LinkChecked) -> tuple:
@@ -106,7 +111,7 @@ def link_results_record(*, items: list[LinkChecked], results: dict[str, LinkResu
 
     Side effects: one bulk update of each model's check fields (no signals, no changelog entry);
     cached roadmap pages made stale once, and only if a page would now show something else.
-    Returns a report: how many were checked, how many are in each state, which newly broke.
+    Returns a report: the rows checked, how many are in each state, which newly broke.
     """
     now = now or timezone.now()
     report = LinkCheckReport()
@@ -129,7 +134,7 @@ def link_results_record(*, items: list[LinkChecked], results: dict[str, LinkResu
             shown_changed = shown_changed or _shown(row) != before_shown
             if row.link_state == State.BROKEN and before_state != State.BROKEN:
                 report.newly_broken.append(row)
-            report.checked += 1
+            report.recorded.append(row)
             report.states[row.link_state] += 1
         # Only the check's own fields: an editor's change to the title or the address is kept.
         model.objects.bulk_update(rows, CHECK_FIELDS, batch_size=200)

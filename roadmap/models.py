@@ -53,6 +53,18 @@ class Roadmap(models.Model):
     def get_absolute_url(self):
         return reverse("roadmap:detail", kwargs={"slug": self.slug})
 
+    @property
+    def credit(self) -> dict:
+        """What a page's footer says of the roadmap it is built on: title, version, author, address."""
+        credits = (self.guide or {}).get("credits") or {}
+        return {
+            "pk": self.pk,
+            "title": self.title,
+            "version": self.version,
+            "author": credits.get("author", ""),
+            "url": self.get_absolute_url(),
+        }
+
 
 class Phase(models.Model):
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="phases")
@@ -222,9 +234,7 @@ class Tool(LinkChecked):
     def __str__(self):
         return self.name
 
-    @property
-    def link_roadmap(self):
-        return self.roadmap
+    ROADMAP_PATH = "roadmap"
 
     @property
     def link_place(self) -> str:
@@ -270,9 +280,7 @@ class Resource(LinkChecked):
     def __str__(self):
         return self.title
 
-    @property
-    def link_roadmap(self):
-        return self.step.roadmap
+    ROADMAP_PATH = "step__roadmap"
 
     @property
     def link_place(self) -> str:

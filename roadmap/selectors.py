@@ -42,22 +42,13 @@ def default_roadmap() -> Roadmap | None:
 
 def _summary() -> dict | None:
     roadmap = default_roadmap()
-    if roadmap is None:
-        return None
-    credits = (roadmap.guide or {}).get("credits") or {}
-    return {
-        "pk": roadmap.pk,
-        "title": roadmap.title,
-        "version": roadmap.version,
-        "author": credits.get("author", ""),
-        "url": roadmap.get_absolute_url(),
-    }
+    return None if roadmap is None else roadmap.credit
 
 
 def site_roadmap_summary() -> dict | None:
-    """The site's roadmap (default_roadmap) as every page's footer shows it: id, title, version,
-    author and address. Kept in the cache with the roadmap's version: a page's chrome then costs no
-    query and no read of the guide (a large JSON document)."""
+    """The site's roadmap (default_roadmap) as every page's footer shows it (Roadmap.credit), kept in
+    the cache with the roadmap's version: a page's chrome then costs no query and no read of the
+    guide (a large JSON document)."""
     return cached_value([ROADMAP_SCOPE], "site-roadmap", _summary)
 
 

@@ -22,7 +22,7 @@ kind's page; twice that for a query tried again for typos.
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
@@ -39,8 +39,8 @@ TERMS_MAX = 8
 PER_KIND = 5
 PAGE_SIZE = 20
 SNIPPET = 180
-# Word similarity above which a title word counts as a typo of a query word (pg_trgm's default;
-# on SQLite, difflib's ratio, by which "pytorh" and "pytorch" score 0.92).
+# Word similarity above which a title word counts as a typo of a query word: pg_trgm's default, and
+# on SQLite difflib's ratio (by which "pytorh" and "pytorch" score 0.92).
 TYPO_SIMILARITY = 0.6
 SQLITE_TYPO_SIMILARITY = 0.8
 # Shorter words are not looked for among similar titles on SQLite: "rag" is like half the index.
@@ -289,16 +289,17 @@ def matching(model, query: str, terms: list[str], *, prefix: bool = False, typo:
     return _sqlite(model, query, terms)
 
 
-# What a hit shows, read as plain values: no model instances are built for a results page.
-FIELDS = ("title", "context", "url", "body")
-
-
 @dataclass(frozen=True)
 class Row:
+    """What a hit shows, read as plain values: no model instances are built for a results page."""
+
     title: str
     context: str
     url: str
     body: str
+
+
+FIELDS = tuple(f.name for f in fields(Row))
 
 
 def search(
@@ -376,12 +377,12 @@ def _content(query, terms, prefix, typo) -> dict[str, list[Row]]:
     matches, rank = matching(SearchDocument, query, terms, prefix=prefix, typo=typo)
     rows = matches.filter(_visible(Kind.STEP)).annotate(rank=rank).values_list("kind", "id", "rank", *FIELDS)
     content: dict[str, list[Row]] = {}
-    for kind, _pk, _rank, *fields in sorted(rows, key=lambda row: (-row[2], row[3], row[1])):
-        content.setdefault(kind, []).append(Row(*fields))
+    for kind, _pk, _rank, *values in sorted(rows, key=lambda row: (-row[2], row[3], row[1])):
+        content.setdefault(kind, []).append(Row(*values))
     return content
 
 
 def _documents(model, ids: list[int]) -> list[Row]:
     """The documents with these ids, in their order (one query)."""
-    by_id = {pk: Row(*fields) for pk, *fields in model.objects.filter(pk__in=ids).values_list("pk", *FIELDS)}
+    by_id = {pk: Row(*values) for pk, *values in model.objects.filter(pk__in=ids).values_list("pk", *FIELDS)}
     return [by_id[pk] for pk in ids if pk in by_id]

@@ -40,8 +40,7 @@ class Command(BaseCommand):
             items = links_to_check()
         report = links_check(items=items, timeout=timeout, max_connections=connections, per_host=per_host)
         if verbosity >= 2:
-            for item in items:
-                item.refresh_from_db()
+            for item in report.recorded:
                 detail = item.check_error or f"HTTP {item.check_status}"
                 self.stdout.write(f"{item.get_link_state_display():16} {detail:30} {item.url}")
         summary = ", ".join(
